@@ -5,6 +5,8 @@ package io.quicbond.transport;
  * frames (docs/protocol.md); ingress maps it onto SOCKS reply codes and HTTP statuses.
  */
 public enum FlowError {
+    /** Closed normally; used to end UDP flows, which have no FIN. */
+    CLOSED(0),
     /** The destination refused the connection (TCP RST). */
     REFUSED(1),
     /** No route, host unreachable, or the name did not resolve. */

@@ -1,0 +1,32 @@
+package io.quicbond.transport.engine;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * How to open one uplink's connection.
+ *
+ * @param server         where the bond server listens (for this uplink)
+ * @param bindAddress    local source address that ties the connection to its WAN; null = any
+ * @param bindInterface  interface name (SO_BINDTODEVICE where the engine supports it); null = none
+ * @param alpn           application protocol, e.g. "quicbond/1"
+ * @param trustManager   checks the server's certificate (pinning or CA)
+ * @param serverName     SNI host name
+ * @param connectTimeout handshake timeout
+ * @param idleTimeout    QUIC max idle timeout
+ * @param receiveWindow  per-stream and connection receive buffer in bytes
+ */
+public record ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
+                             X509TrustManager trustManager, String serverName, Duration connectTimeout,
+                             Duration idleTimeout, long receiveWindow) {
+    public ClientLinkSpec {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(alpn, "alpn");
+        Objects.requireNonNull(trustManager, "trustManager");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+}

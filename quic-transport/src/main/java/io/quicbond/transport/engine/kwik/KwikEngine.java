@@ -1,0 +1,150 @@
+package io.quicbond.transport.engine.kwik;
+
+import io.quicbond.transport.engine.ClientLinkSpec;
+import io.quicbond.transport.engine.QuicEngine;
+import io.quicbond.transport.engine.QuicLink;
+import io.quicbond.transport.engine.QuicListener;
+import io.quicbond.transport.engine.ServerListenSpec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.function.Consumer;
+import tech.kwik.core.QuicClientConnection;
+import tech.kwik.core.QuicConnection;
+import tech.kwik.core.log.Logger;
+import tech.kwik.core.log.NullLogger;
+import tech.kwik.core.server.ApplicationProtocolConnection;
+import tech.kwik.core.server.ApplicationProtocolConnectionFactory;
+import tech.kwik.core.server.ServerConnection;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * kwik (pure Java QUIC) as the bond's engine. Workarounds for kwik 0.10.9 live in this package:
+ * {@link ResilientDatagramSocket} (System.exit on socket errors), {@link NudgingOutputStream} (stream stall),
+ * {@link KwikLink#DATAGRAM_AEAD_OVERSTATEMENT} (datagram size). See docs/operations.md, "kwik workarounds".
+ */
+public final class KwikEngine implements QuicEngine {
+
+    @Override
+    public String name() {
+        return "kwik";
+    }
+
+    @Override
+    public QuicLink connect(ClientLinkSpec spec) throws IOException {
+        ResilientDatagramSocket[] socketHolder = new ResilientDatagramSocket[1];
+        int window = (int) Math.min(Integer.MAX_VALUE, spec.receiveWindow());
+        QuicClientConnection.Builder builder = QuicClientConnection.newBuilder()
+                .host(spec.server().getHostString())
+                .port(spec.server().getPort())
+                .applicationProtocol(spec.alpn())
+                .connectTimeout(spec.connectTimeout())
+                .maxIdleTimeout(spec.idleTimeout())
+                .defaultStreamReceiveBufferSize((long) window)
+                .maxOpenPeerInitiatedBidirectionalStreams(4)
+                .maxOpenPeerInitiatedUnidirectionalStreams(0)
+                .customTrustManager(spec.trustManager())
+                .enableDatagramExtension()
+                .logger(quietLogger())
+                .socketFactory(destination -> {
+                    InetSocketAddress bind = new InetSocketAddress(spec.bindAddress(), 0);
+                    ResilientDatagramSocket socket = new ResilientDatagramSocket(bind);
+                    socketHolder[0] = socket;
+                    return socket;
+                });
+        if (spec.server().getAddress() != null && spec.server().getAddress() instanceof java.net.Inet4Address) {
+            builder.preferIPv4();
+        }
+        QuicClientConnection connection = builder.build();
+        try {
+            connection.connect();
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            if (socketHolder[0] != null) {
+                socketHolder[0].close();
+            }
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        return new KwikLink(connection, spec.server(), socketHolder[0]);
+    }
+
+    @Override
+    public QuicListener listen(ServerListenSpec spec, Consumer<QuicLink> onConnection) throws IOException {
+        ResilientDatagramSocket socket = new ResilientDatagramSocket(spec.listen());
+        int idleSeconds = (int) Math.max(1, spec.idleTimeout().toSeconds());
+        ServerConnectionConfig config = ServerConnectionConfig.builder()
+                .maxIdleTimeoutInSeconds(idleSeconds)
+                .maxConnectionBufferSize(spec.receiveWindow() * 2)
+                .maxBidirectionalStreamBufferSize(spec.receiveWindow())
+                .maxUnidirectionalStreamBufferSize(64 * 1024)
+                .maxOpenPeerInitiatedBidirectionalStreams(16)
+                .maxOpenPeerInitiatedUnidirectionalStreams(0)
+                .build();
+        ServerConnector connector;
+        try {
+            connector = ServerConnector.builder()
+                    .withSocket(socket)
+                    .withKeyStore(spec.keyStore(), spec.keyAlias(), spec.keyPassword(), "secp256r1")
+                    .withConfiguration(config)
+                    .withLogger(quietLogger())
+                    .build();
+        } catch (Exception e) {
+            socket.close();
+            throw new IOException("cannot start QUIC listener on " + spec.listen() + ": " + e.getMessage(), e);
+        }
+        connector.registerApplicationProtocol(spec.alpn(), new ApplicationProtocolConnectionFactory() {
+            @Override
+            public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
+                InetSocketAddress peer = connection instanceof ServerConnection sc ? sc.getInitialRemoteAddress() : null;
+                KwikLink link = new KwikLink(connection, peer, null);
+                onConnection.accept(link);
+                return new ApplicationProtocolConnection() {
+                    @Override
+                    public void acceptPeerInitiatedStream(tech.kwik.core.QuicStream stream) {
+                        link.acceptPeerStream(stream);
+                    }
+                };
+            }
+
+            @Override
+            public boolean enableDatagramExtension() {
+                return true;
+            }
+
+            @Override
+            public int maxConcurrentPeerInitiatedBidirectionalStreams() {
+                return 16;
+            }
+
+            @Override
+            public int maxConcurrentPeerInitiatedUnidirectionalStreams() {
+                return 0;
+            }
+        });
+        connector.start();
+        InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
+        return new QuicListener() {
+            @Override
+            public InetSocketAddress localAddress() {
+                return local;
+            }
+
+            @Override
+            public void close() {
+                // Order matters: the connector must be closing before its socket goes, or kwik 0.10.9 exits.
+                connector.close();
+                socket.close();
+            }
+        };
+    }
+
+    private static Logger quietLogger() {
+        Logger logger = new NullLogger();
+        return logger;
+    }
+
+    static boolean isSocketError(Throwable t) {
+        return t instanceof SocketException;
+    }
+}

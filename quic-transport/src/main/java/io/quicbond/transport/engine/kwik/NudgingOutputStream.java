@@ -1,0 +1,84 @@
+package io.quicbond.transport.engine.kwik;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Works around kwik 0.10.9's stream stall (KWIK.md defect 1): a race in StreamOutputStreamImpl can leave
+ * buffered data with no send request queued, and a writer blocked in {@code write} then waits forever. A
+ * zero-length write queues a fresh send request (and is otherwise a no-op, as the send buffer treats empty
+ * buffers as nothing), so while a write has been blocked for longer than {@link #NUDGE_AFTER_NANOS}, a shared
+ * timer nudges the stream. A kwik upgrade that fixes scheduleSendStreamFrameRequest makes this unnecessary;
+ * the 1 GiB upload test shows whether it still is.
+ */
+final class NudgingOutputStream extends OutputStream {
+    static final long NUDGE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final byte[] EMPTY = new byte[0];
+    private static final Set<NudgingOutputStream> BLOCKED = ConcurrentHashMap.newKeySet();
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kwik-stream-nudger");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        TIMER.scheduleWithFixedDelay(NudgingOutputStream::nudgeBlocked, 50, 50, TimeUnit.MILLISECONDS);
+    }
+
+    private final OutputStream delegate;
+    private volatile long writeStartedNanos;
+    private volatile long nudges;
+
+    NudgingOutputStream(OutputStream delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[]{(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        writeStartedNanos = System.nanoTime();
+        BLOCKED.add(this);
+        try {
+            delegate.write(b, off, len);
+        } finally {
+            BLOCKED.remove(this);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        delegate.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+
+    long nudges() {
+        return nudges;
+    }
+
+    private static void nudgeBlocked() {
+        long now = System.nanoTime();
+        for (NudgingOutputStream s : BLOCKED) {
+            if (now - s.writeStartedNanos > NUDGE_AFTER_NANOS) {
+                try {
+                    s.delegate.write(EMPTY, 0, 0);
+                    s.nudges++;
+                } catch (IOException | RuntimeException e) {
+                    BLOCKED.remove(s);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package io.quicbond.transport.flow;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The sending half of a TCP flow: bytes the application wrote, kept until the far end acknowledges them at
+ * flow level, so that they can be re-sent on another uplink when the one that carried them dies.
+ *
+ * <p>Offsets are "virtual": bytes 0..finalSize-1 are data, and once the application closes its side the FIN
+ * occupies one more position (finalSize), so a single range arithmetic covers data and FIN alike.
+ *
+ * <p>Threads: the application thread calls {@link #write}/{@link #close()} and may block on the window;
+ * uplink writer threads call {@link #takeChunk}; uplink reader threads call {@link #onAck} and
+ * {@link #pathFailed}. One lock guards everything; no I/O happens under it.
+ */
+public final class OutgoingStream {
+    private static final int SEGMENT = 64 * 1024;
+
+    private final int flowId;
+    private final long bufferLimit;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition spaceAvailable = lock.newCondition();
+
+    // Buffered bytes, as a queue of fixed-size segments; the first starts at flow offset segmentsStart. Only
+    // whole segments below the acknowledged offset are released, and the last one (being filled) stays.
+    private final ArrayDeque<byte[]> segments = new ArrayDeque<>();
+    private int lastSegmentFill = SEGMENT;
+    private long segmentsStart;
+    private long written;
+    private long finalSize = -1;
+    private boolean aborted;
+
+    private long acked;
+    private long peerLimit;
+    private long nextNew;
+    /** Ranges to send again (start → end), because the uplink that carried them failed or they were late. */
+    private final TreeMap<Long, Long> retransmit = new TreeMap<>();
+    /** What each uplink carried and is not yet acknowledged. */
+    private final Map<PathAccount, List<SentRange>> inFlight = new HashMap<>();
+    /** Redundant mode: each uplink sends the whole flow independently from its own cursor. */
+    private final Map<PathAccount, Long> redundantCursor = new HashMap<>();
+
+    private record SentRange(long start, long end, long sentNanos) {
+    }
+
+    /**
+     * @param bufferLimit how many unacknowledged bytes the application may have written before {@link #write}
+     *                    blocks (the flow's send buffer)
+     * @param peerWindow  the far end's initial receive window
+     */
+    public OutgoingStream(int flowId, long bufferLimit, long peerWindow) {
+        this.flowId = flowId;
+        this.bufferLimit = bufferLimit;
+        this.peerLimit = peerWindow;
+    }
+
+    /** Appends application bytes; blocks while the send buffer is full. Throws once the flow is aborted. */
+    public void write(byte[] data, int off, int len) throws InterruptedException, java.io.IOException {
+        while (len > 0) {
+            lock.lock();
+            try {
+                while (!aborted && finalSize < 0 && written - acked >= bufferLimit) {
+                    spaceAvailable.await();
+                }
+                if (aborted) {
+                    throw new java.io.IOException("flow " + flowId + " was reset");
+                }
+                if (finalSize >= 0) {
+                    throw new java.io.IOException("flow " + flowId + " output already closed");
+                }
+                int room = (int) Math.min(len, bufferLimit - (written - acked));
+                int copied = 0;
+                while (copied < room) {
+                    if (lastSegmentFill == SEGMENT) {
+                        segments.addLast(new byte[SEGMENT]);
+                        lastSegmentFill = 0;
+                    }
+                    int n = Math.min(room - copied, SEGMENT - lastSegmentFill);
+                    System.arraycopy(data, off + copied, segments.peekLast(), lastSegmentFill, n);
+                    lastSegmentFill += n;
+                    copied += n;
+                }
+                written += room;
+                off += room;
+                len -= room;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The application closed its side: after the buffered bytes, a FIN. Idempotent. */
+    public void close() {
+        lock.lock();
+        try {
+            if (finalSize < 0) {
+                finalSize = written;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The flow was reset: wake and fail blocked writers, drop everything buffered. */
+    public void abort() {
+        lock.lock();
+        try {
+            aborted = true;
+            for (Map.Entry<PathAccount, List<SentRange>> e : inFlight.entrySet()) {
+                e.getKey().addUnacked(-sum(e.getValue()), false);
+            }
+            inFlight.clear();
+            retransmit.clear();
+            segments.clear();
+            spaceAvailable.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True when {@link #takeChunk} could return something for a non-redundant uplink. */
+    public boolean hasSendable() {
+        lock.lock();
+        try {
+            return !aborted && (!retransmit.isEmpty() || nextNew < sendableEnd());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True when everything including the FIN has been acknowledged. */
+    public boolean isFinished() {
+        lock.lock();
+        try {
+            return finalSize >= 0 && acked > finalSize;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next piece for {@code path} to send, at most {@code maxBytes} long, or null when nothing can be sent:
+     * first anything due for retransmission, then new bytes within the peer's window. With
+     * {@code redundant}, the path instead continues from its own cursor, so every path carries every byte.
+     */
+    public Chunk takeChunk(PathAccount path, int maxBytes, boolean redundant, long nowNanos) {
+        lock.lock();
+        try {
+            if (aborted) {
+                return null;
+            }
+            long start;
+            long end;
+            boolean retransmission = false;
+            Map.Entry<Long, Long> due = retransmit.firstEntry();
+            if (due != null) {
+                start = due.getKey();
+                end = Math.min(due.getValue(), start + maxBytes);
+                retransmit.remove(start);
+                if (end < due.getValue()) {
+                    retransmit.put(end, due.getValue());
+                }
+                retransmission = true;
+            } else if (redundant) {
+                start = Math.max(redundantCursor.getOrDefault(path, acked), acked);
+                end = Math.min(sendableEnd(), start + maxBytes);
+                if (end <= start) {
+                    return null;
+                }
+                redundantCursor.put(path, end);
+                nextNew = Math.max(nextNew, end);
+            } else {
+                start = nextNew;
+                end = Math.min(sendableEnd(), start + maxBytes);
+                if (end <= start) {
+                    return null;
+                }
+                nextNew = end;
+            }
+            inFlight.computeIfAbsent(path, p -> new ArrayList<>()).add(new SentRange(start, end, nowNanos));
+            path.addUnacked(end - start, false);
+            return copyOut(start, end, retransmission);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long sendableEnd() {
+        long dataEnd = Math.min(written, peerLimit);
+        if (finalSize >= 0 && dataEnd >= finalSize) {
+            return finalSize + 1; // the FIN needs no window
+        }
+        return dataEnd;
+    }
+
+    private Chunk copyOut(long start, long end, boolean retransmission) {
+        boolean fin = finalSize >= 0 && end == finalSize + 1;
+        long dataEnd = fin ? finalSize : end;
+        int length = (int) (dataEnd - start);
+        byte[] out = new byte[length];
+        int copied = 0;
+        Iterator<byte[]> it = segments.iterator();
+        long pos = segmentsStart;
+        while (copied < length && it.hasNext()) {
+            byte[] seg = it.next();
+            long segEnd = pos + SEGMENT;
+            long from = start + copied;
+            if (from < segEnd) {
+                int segOff = (int) (from - pos);
+                int n = (int) Math.min(length - copied, SEGMENT - segOff);
+                System.arraycopy(seg, segOff, out, copied, n);
+                copied += n;
+            }
+            pos = segEnd;
+        }
+        if (copied != length) {
+            throw new IllegalStateException("flow " + flowId + ": bytes " + start + ".." + dataEnd + " not buffered");
+        }
+        return new Chunk(flowId, start, out, length, fin, retransmission);
+    }
+
+    /**
+     * The far end acknowledged everything below {@code received} and allows sending below {@code limit}.
+     * Returns true when this freed buffer space or opened the window (so writers should be woken).
+     */
+    public boolean onAck(long received, long limit) {
+        lock.lock();
+        try {
+            boolean progress = false;
+            long maxAckable = finalSize >= 0 ? finalSize + 1 : written;
+            received = Math.min(received, maxAckable);
+            if (received > acked) {
+                acked = received;
+                progress = true;
+                release(Math.min(acked, written));
+                trimBelow(acked);
+                if (nextNew < acked) {
+                    nextNew = acked;
+                }
+                spaceAvailable.signalAll();
+            }
+            if (limit > peerLimit) {
+                peerLimit = limit;
+                progress = true;
+            }
+            return progress;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The uplink died: what it carried and is unacknowledged must go out again on the others. */
+    public long pathFailed(PathAccount path) {
+        lock.lock();
+        try {
+            redundantCursor.remove(path);
+            List<SentRange> ranges = inFlight.remove(path);
+            if (ranges == null) {
+                return 0;
+            }
+            long moved = 0;
+            for (SentRange r : ranges) {
+                long start = Math.max(r.start, acked);
+                if (start < r.end) {
+                    addRetransmit(start, r.end);
+                    moved += r.end - start;
+                }
+            }
+            path.addUnacked(-sum(ranges), false);
+            return moved;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * If the oldest unacknowledged range was sent more than {@code deadlineNanos} ago on a path other than
+     * {@code fastest}, queue it for retransmission (the head-of-line blocker on a slow or lossy path).
+     * Returns the bytes queued.
+     */
+    public long reinjectLate(long nowNanos, long deadlineNanos, PathAccount fastest) {
+        lock.lock();
+        try {
+            if (!retransmit.isEmpty()) {
+                return 0;
+            }
+            SentRange oldest = null;
+            for (Map.Entry<PathAccount, List<SentRange>> e : inFlight.entrySet()) {
+                if (e.getKey() == fastest) {
+                    continue;
+                }
+                for (SentRange r : e.getValue()) {
+                    if (r.end > acked && r.start <= acked && nowNanos - r.sentNanos > deadlineNanos) {
+                        oldest = r;
+                    }
+                }
+            }
+            if (oldest == null) {
+                return 0;
+            }
+            long start = Math.max(oldest.start, acked);
+            addRetransmit(start, oldest.end);
+            return oldest.end - start;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void addRetransmit(long start, long end) {
+        Long existing = retransmit.get(start);
+        if (existing == null || existing < end) {
+            retransmit.put(start, end);
+        }
+    }
+
+    private void trimBelow(long offset) {
+        for (Iterator<Map.Entry<PathAccount, List<SentRange>>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PathAccount, List<SentRange>> e = it.next();
+            long freed = 0;
+            for (Iterator<SentRange> rs = e.getValue().iterator(); rs.hasNext(); ) {
+                SentRange r = rs.next();
+                if (r.end <= offset) {
+                    freed += r.end - r.start;
+                    rs.remove();
+                }
+            }
+            e.getKey().addUnacked(-freed, true);
+            if (e.getValue().isEmpty()) {
+                it.remove();
+            }
+        }
+        while (!retransmit.isEmpty() && retransmit.firstEntry().getValue() <= offset) {
+            retransmit.pollFirstEntry();
+        }
+        Map.Entry<Long, Long> first = retransmit.firstEntry();
+        if (first != null && first.getKey() < offset) {
+            retransmit.pollFirstEntry();
+            retransmit.put(offset, first.getValue());
+        }
+    }
+
+    private void release(long upTo) {
+        while (segments.size() > 1 && upTo >= segmentsStart + SEGMENT) {
+            segments.pollFirst();
+            segmentsStart += SEGMENT;
+        }
+    }
+
+    private static long sum(List<SentRange> ranges) {
+        long s = 0;
+        for (SentRange r : ranges) {
+            s += r.end - r.start;
+        }
+        return s;
+    }
+
+    /** Bytes written and not yet acknowledged (for status and memory accounting). */
+    public long buffered() {
+        lock.lock();
+        try {
+            return written - Math.min(acked, written);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long acked() {
+        lock.lock();
+        try {
+            return acked;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to the timeout for everything (FIN included) to be acknowledged; returns whether it was. */
+    public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (!(finalSize >= 0 && acked > finalSize) && !aborted) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                spaceAvailable.awaitNanos(left);
+            }
+            return !aborted;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.quicbond.transport.scheduler;
+
+import java.util.List;
+
+/**
+ * Decides which uplinks may carry a flow's next chunk. Pure logic over {@link UplinkView}s, no I/O and no
+ * clock of its own, so it is tested with fake uplinks. Thread-safe (stateless).
+ *
+ * <p>The bond's writers pull: each uplink's writer asks whether it may take the next chunk of a flow. For
+ * AGGREGATE the answer follows ECF (Lim et al., "ECF: An MPTCP Path Scheduler to Manage Heterogeneous Paths",
+ * CoNEXT 2017): a slower uplink takes a chunk only if it would deliver it no later than the fastest uplink
+ * could once its own backlog has drained, so a slow link never holds the flow back.
+ */
+public final class Scheduler {
+    /** Rate assumed for an uplink with no delivery estimate yet, so that new links get tried. */
+    static final double UNKNOWN_RATE = 1_000_000;
+
+    /**
+     * Whether {@code candidate} may take the next chunk of {@code chunkBytes} for a flow under {@code policy}.
+     * REDUNDANT is handled by the caller (every healthy uplink carries everything).
+     */
+    public boolean mayCarry(Policy policy, UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes) {
+        if (!candidate.healthy()) {
+            return false;
+        }
+        return switch (policy) {
+            case REDUNDANT -> true;
+            case LOWEST_LATENCY -> candidate == lowestLatency(uplinks);
+            case FAILOVER -> candidate.primary() || uplinks.stream().noneMatch(u -> u.healthy() && u.primary());
+            case AGGREGATE -> aggregateAllows(candidate, uplinks, chunkBytes);
+        };
+    }
+
+    /** The healthy uplink with the lowest smoothed RTT, or null when none is healthy. */
+    public UplinkView lowestLatency(List<? extends UplinkView> uplinks) {
+        UplinkView best = null;
+        for (UplinkView u : uplinks) {
+            if (u.healthy() && (best == null || u.srttNanos() < best.srttNanos())) {
+                best = u;
+            }
+        }
+        return best;
+    }
+
+    /** Expected time until a chunk handed to {@code u} now has arrived: its backlog drained, plus half an RTT. */
+    public static double deliveryTimeNanos(UplinkView u, long extraBytes) {
+        double rate = u.deliveryRate() > 0 ? u.deliveryRate() : UNKNOWN_RATE;
+        return (u.unackedBytes() + extraBytes) / rate * 1e9 + u.srttNanos() / 2.0;
+    }
+
+    private boolean aggregateAllows(UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes) {
+        double mine = deliveryTimeNanos(candidate, chunkBytes);
+        for (UplinkView other : uplinks) {
+            if (other == candidate || !other.healthy()) {
+                continue;
+            }
+            // If another uplink would still deliver this chunk sooner even after finishing its own backlog,
+            // leave the chunk for it: sending it here would make the receiver wait for the slow path.
+            if (deliveryTimeNanos(other, chunkBytes) + (double) 0 < mine
+                    && other.srttNanos() < candidate.srttNanos()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

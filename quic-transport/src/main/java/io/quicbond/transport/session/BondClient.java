@@ -1,0 +1,271 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.Destination;
+import io.quicbond.transport.FlowError;
+import io.quicbond.transport.FlowOpenException;
+import io.quicbond.transport.FlowTransport;
+import io.quicbond.transport.TcpFlow;
+import io.quicbond.transport.UdpFlow;
+import io.quicbond.transport.engine.ClientLinkSpec;
+import io.quicbond.transport.engine.LinkStream;
+import io.quicbond.transport.engine.QuicEngine;
+import io.quicbond.transport.engine.QuicLink;
+import io.quicbond.transport.frame.ErrorCode;
+import io.quicbond.transport.frame.Frame;
+import io.quicbond.transport.frame.FrameCodec;
+import io.quicbond.transport.scheduler.FlowClassifier;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The bond's client end and the bond {@link FlowTransport}: one QUIC connection per uplink, all joined in one
+ * session; each uplink is reconnected with backoff when it drops. Thread-safe.
+ *
+ * <p>Threads: one connector per uplink ({@code connector-NAME}, virtual), plus the session's and uplinks'
+ * threads (docs/concurrency.md).
+ */
+public final class BondClient implements FlowTransport, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BondClient.class.getName());
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration AUTH_FAILURE_BACKOFF = Duration.ofSeconds(30);
+
+    private final QuicEngine engine;
+    private final String user;
+    private final byte[] secret;
+    private final X509TrustManager trust;
+    private final String serverName;
+    private final BondSettings settings;
+    private final FlowClassifier classifier;
+    private final ClientSession session;
+    private final ConcurrentHashMap<String, Connector> connectors = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param trust      checks the server certificate (a pin, usually)
+     * @param serverName SNI name sent to the server
+     */
+    public BondClient(QuicEngine engine, String user, byte[] secret, X509TrustManager trust, String serverName,
+                      BondSettings settings, FlowClassifier classifier) {
+        this.engine = engine;
+        this.user = user;
+        this.secret = secret.clone();
+        this.trust = trust;
+        this.serverName = serverName;
+        this.settings = settings;
+        this.classifier = classifier;
+        byte[] id = new byte[16];
+        new SecureRandom().nextBytes(id);
+        this.session = new ClientSession(id, settings, user);
+    }
+
+    /** Starts (or, for a name already running, keeps) an uplink; it connects in the background. */
+    public void addUplink(UplinkSpec spec) {
+        connectors.computeIfAbsent(spec.name(), n -> {
+            Connector c = new Connector(spec);
+            c.thread = Thread.ofVirtual().name("connector-" + n).start(c::run);
+            return c;
+        });
+    }
+
+    /** Stops an uplink; its flows' data moves to the others. */
+    public void removeUplink(String name) {
+        Connector c = connectors.remove(name);
+        if (c != null) {
+            c.stop();
+        }
+    }
+
+    public void addEventListener(Consumer<String> listener) {
+        session.addEventListener(listener);
+    }
+
+    /** Blocks until at least {@code count} uplinks are up, or the timeout passes; returns whether they are. */
+    public boolean awaitUplinks(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (session.healthyUplinks().size() < count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    @Override
+    public TcpFlow openTcp(Destination destination) throws FlowOpenException {
+        BondFlow f = session.open(Frame.Protocol.TCP, destination, classifier.policyFor(false, destination));
+        return new ClientTcpFlow(session, f);
+    }
+
+    @Override
+    public UdpFlow openUdp(Destination destination, Consumer<byte[]> receiver) throws FlowOpenException {
+        BondFlow f = session.open(Frame.Protocol.UDP, destination, classifier.policyFor(true, destination));
+        f.udpReceiver = receiver;
+        return new UdpFlow() {
+            @Override
+            public void send(byte[] payload) {
+                if (!f.ended.get()) {
+                    session.sendUdpPacket(f, payload);
+                }
+            }
+
+            @Override
+            public void close() {
+                session.resetFlow(f, FlowError.CLOSED, "closed by the client");
+            }
+        };
+    }
+
+    /** The session and every configured uplink, including ones not connected (state "connecting"). */
+    public ClientStatus status() {
+        SessionStatus s = session.status();
+        List<ClientStatus.ConfiguredUplink> configured = new ArrayList<>();
+        for (Connector c : connectors.values()) {
+            configured.add(new ClientStatus.ConfiguredUplink(c.spec.name(), c.spec.server().toString(),
+                    c.connected ? "connected" : "connecting", c.lastError, c.connects));
+        }
+        return new ClientStatus(s, configured);
+    }
+
+    public String sessionId() {
+        return session.sessionIdHex();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Connector c : connectors.values()) {
+            c.stop();
+        }
+        connectors.clear();
+        session.close();
+    }
+
+    /** Keeps one uplink connected: connect, log in, wait for it to die, back off, again. */
+    private final class Connector {
+        final UplinkSpec spec;
+        volatile Thread thread;
+        volatile boolean stopped;
+        volatile boolean connected;
+        volatile String lastError;
+        volatile int connects;
+        volatile Uplink current;
+
+        Connector(UplinkSpec spec) {
+            this.spec = spec;
+        }
+
+        void run() {
+            Duration backoff = MIN_BACKOFF;
+            while (!stopped && !closed) {
+                try {
+                    Uplink uplink = connectOnce();
+                    current = uplink;
+                    connected = true;
+                    connects++;
+                    lastError = null;
+                    backoff = MIN_BACKOFF;
+                    session.awaitDown(uplink);
+                    connected = false;
+                    lastError = uplink.downReason();
+                } catch (LoginRefusedException e) {
+                    lastError = e.getMessage();
+                    LOG.severe("uplink " + spec.name() + ": " + e.getMessage());
+                    backoff = AUTH_FAILURE_BACKOFF;
+                } catch (IOException | RuntimeException e) {
+                    lastError = e.getMessage();
+                    LOG.fine("uplink " + spec.name() + ": connect failed: " + e);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (stopped || closed) {
+                    break;
+                }
+                try {
+                    long jitter = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 4 + 1);
+                    Thread.sleep(backoff.toMillis() + jitter);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+
+        private Uplink connectOnce() throws IOException, InterruptedException {
+            ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
+                    FrameCodec.ALPN, trust, serverName, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                    settings.flowWindow() * 4);
+            QuicLink link = engine.connect(linkSpec);
+            try {
+                LinkStream stream = link.openStream();
+                stream.output().write(FrameCodec.encode(new Frame.Hello(FrameCodec.VERSION, session.sessionId,
+                        spec.name(), user, secret)));
+                DataInputStream in = Uplink.frameInput(stream);
+                Thread watchdog = Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(BondServer.LOGIN_TIMEOUT.toMillis());
+                        link.close(ErrorCode.PROTOCOL_VIOLATION.code(), "no WELCOME in time");
+                    } catch (InterruptedException ignored) {
+                        // answered in time
+                    }
+                });
+                Frame answer;
+                try {
+                    answer = FrameCodec.read(in);
+                } catch (IOException e) {
+                    long code = link.peerCloseCode();
+                    if (code >= 0) {
+                        throw new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code));
+                    }
+                    throw e;
+                } finally {
+                    watchdog.interrupt();
+                }
+                if (!(answer instanceof Frame.Welcome welcome)) {
+                    long code = link.peerCloseCode();
+                    throw code >= 0 ? new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code))
+                            : new IOException("expected WELCOME, got " + answer);
+                }
+                Uplink uplink = new Uplink(welcome.uplinkId(), spec.name(), spec.primary(), link, stream, session);
+                session.attach(uplink);
+                uplink.start(in);
+                return uplink;
+            } catch (IOException | RuntimeException e) {
+                link.close(ErrorCode.NO_ERROR.code(), "login failed");
+                throw e;
+            } catch (io.quicbond.transport.frame.BondProtocolException e) {
+                link.close(e.code().code(), e.getMessage());
+                throw new IOException("bad answer from the server: " + e.getMessage());
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            Uplink u = current;
+            if (u != null) {
+                session.uplinkFailed(u, "removed from the configuration");
+            }
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** The server closed the connection at login with a reason (wrong secret, other user's session, limit). */
+    static final class LoginRefusedException extends IOException {
+        LoginRefusedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,420 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.FlowError;
+import io.quicbond.transport.flow.Chunk;
+import io.quicbond.transport.flow.OutgoingStream;
+import io.quicbond.transport.frame.BondProtocolException;
+import io.quicbond.transport.frame.ErrorCode;
+import io.quicbond.transport.frame.Frame;
+import io.quicbond.transport.scheduler.Policy;
+import io.quicbond.transport.scheduler.Scheduler;
+import io.quicbond.transport.scheduler.UplinkView;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What both ends of the bond share: the uplinks of one session, its flows, and the rules that move chunks,
+ * acknowledgements and resets between them. {@link ClientSession} opens flows and watches uplink health;
+ * {@link ServerSession} accepts flows and hands them to egress.
+ *
+ * <p>Threads: each uplink's reader calls {@link #onFrame}; each uplink's writer calls {@link #nextChunk}; a
+ * housekeeping thread ({@code session-…-housekeeping}) sends ACKs, probes, and ends idle or finished flows.
+ * Flows and uplinks live in concurrent collections; per-flow state is guarded by the flow's own streams.
+ */
+public abstract class BondSession {
+    private static final Logger LOG = Logger.getLogger(BondSession.class.getName());
+    private static final long HOUSEKEEPING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long CLOSED_FLOW_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(2);
+
+    protected final byte[] sessionId;
+    protected final BondSettings settings;
+    protected final Scheduler scheduler = new Scheduler();
+    protected final CopyOnWriteArrayList<Uplink> uplinks = new CopyOnWriteArrayList<>();
+    protected final ConcurrentHashMap<Integer, BondFlow> flows = new ConcurrentHashMap<>();
+    /** Recently ended flow ids, so that a late duplicate OPEN cannot revive a flow. */
+    protected final ConcurrentHashMap<Integer, Long> endedFlows = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Uplink, Integer> lastServedFlow = new ConcurrentHashMap<>();
+    protected final List<Consumer<String>> eventListeners = new CopyOnWriteArrayList<>();
+    protected final AtomicLong reinjectedBytes = new AtomicLong();
+    protected volatile boolean closed;
+    private Thread housekeeping;
+    private long lastSlowTickNanos;
+
+    protected BondSession(byte[] sessionId, BondSettings settings) {
+        this.sessionId = sessionId.clone();
+        this.settings = settings;
+    }
+
+    protected void startHousekeeping() {
+        housekeeping = Thread.ofVirtual().name("session-" + shortId() + "-housekeeping").start(this::housekeepingLoop);
+    }
+
+    public String shortId() {
+        return HexFormat.of().formatHex(sessionId, 0, 4);
+    }
+
+    public String sessionIdHex() {
+        return HexFormat.of().formatHex(sessionId);
+    }
+
+    /** Listens to notable events ("uplink lte down: silent 320 ms", "reinjected 14 chunks to dsl"). */
+    public void addEventListener(Consumer<String> listener) {
+        eventListeners.add(listener);
+    }
+
+    protected void event(String message) {
+        LOG.info("session " + shortId() + ": " + message);
+        for (Consumer<String> l : eventListeners) {
+            l.accept(message);
+        }
+    }
+
+    // ---- uplinks ----
+
+    protected void attach(Uplink uplink) {
+        uplinks.add(uplink);
+        event("uplink " + uplink.name() + " up");
+        wakeWriters();
+    }
+
+    /** Called by reader/writer threads and the engine when an uplink is gone; idempotent. */
+    void uplinkFailed(Uplink uplink, String reason) {
+        if (!uplink.markDown(reason, ErrorCode.NO_ERROR)) {
+            return;
+        }
+        uplinks.remove(uplink);
+        lastServedFlow.remove(uplink);
+        long moved = reclaim(uplink);
+        event("uplink " + uplink.name() + " down: " + reason + (moved > 0 ? "; reinjected " + moved + " bytes" : ""));
+        // Every flow re-acknowledges: an ACK that went out on the dead uplink may never arrive.
+        for (BondFlow f : flows.values()) {
+            if (f.in != null) {
+                f.in.requestAck();
+            }
+        }
+        onUplinkDown(uplink);
+        wakeWriters();
+    }
+
+    /** Takes back what {@code uplink} carried and nobody acknowledged, for re-sending on the others. */
+    protected long reclaim(Uplink uplink) {
+        long moved = 0;
+        for (BondFlow f : flows.values()) {
+            OutgoingStream out = f.out;
+            if (out != null) {
+                moved += out.pathFailed(uplink);
+            }
+        }
+        reinjectedBytes.addAndGet(moved);
+        return moved;
+    }
+
+    /** Hook: the client reconnects and tells the server; the server does nothing more. */
+    protected abstract void onUplinkDown(Uplink uplink);
+
+    protected void wakeWriters() {
+        for (Uplink u : uplinks) {
+            u.wake();
+        }
+    }
+
+    protected List<Uplink> healthyUplinks() {
+        List<Uplink> out = new ArrayList<>();
+        for (Uplink u : uplinks) {
+            if (u.healthy()) {
+                out.add(u);
+            }
+        }
+        return out;
+    }
+
+    /** Where control frames that only need to arrive quickly go: the healthy uplink with the lowest RTT. */
+    protected Uplink controlUplink() {
+        UplinkView best = scheduler.lowestLatency(uplinks);
+        if (best != null) {
+            return (Uplink) best;
+        }
+        return uplinks.isEmpty() ? null : uplinks.getFirst();
+    }
+
+    /** Frames whose loss would stall a flow (OPEN, OPEN_RESULT, RESET) go on every uplink; duplicates are ignored. */
+    protected void sendOnAll(Frame frame) {
+        for (Uplink u : uplinks) {
+            u.sendControl(frame);
+        }
+    }
+
+    // ---- scheduling ----
+
+    /**
+     * The next chunk {@code uplink} should send, or null. Flows are served round-robin, starting after the one
+     * this uplink served last; each flow's policy decides whether this uplink may carry it.
+     */
+    Chunk nextChunk(Uplink uplink, int maxBytes) {
+        if (flows.isEmpty()) {
+            return null;
+        }
+        int last = lastServedFlow.getOrDefault(uplink, -1);
+        Chunk c = nextChunk(uplink, maxBytes, last, true);
+        if (c == null) {
+            c = nextChunk(uplink, maxBytes, last, false);
+        }
+        if (c != null) {
+            lastServedFlow.put(uplink, c.flowId());
+        }
+        return c;
+    }
+
+    private Chunk nextChunk(Uplink uplink, int maxBytes, int lastServed, boolean after) {
+        long now = System.nanoTime();
+        for (BondFlow f : flows.values()) {
+            if ((f.id > lastServed) != after) {
+                continue;
+            }
+            OutgoingStream out = f.out;
+            if (out == null || !f.isOpen()) {
+                continue;
+            }
+            Chunk chunk;
+            if (f.policy == Policy.REDUNDANT) {
+                chunk = out.takeChunk(uplink, maxBytes, true, now);
+            } else {
+                if (!out.hasSendable() || !scheduler.mayCarry(f.policy, uplink, uplinks, maxBytes)) {
+                    continue;
+                }
+                chunk = out.takeChunk(uplink, maxBytes, false, now);
+            }
+            if (chunk != null) {
+                return chunk;
+            }
+        }
+        return null;
+    }
+
+    // ---- frames ----
+
+    /** Handles one frame from {@code uplink}; runs on that uplink's reader (or datagram) thread. */
+    void onFrame(Uplink uplink, Frame frame) throws BondProtocolException {
+        switch (frame) {
+            case Frame.Data d -> onData(uplink, d);
+            case Frame.Ack a -> {
+                BondFlow f = flows.get(a.flowId());
+                OutgoingStream out = f == null ? null : f.out;
+                if (out != null && out.onAck(a.received(), a.limit())) {
+                    wakeWriters();
+                }
+            }
+            case Frame.Udp u -> {
+                BondFlow f = flows.get(u.flowId());
+                if (f != null && !f.isTcp()) {
+                    uplink.received.add(u.payload().length);
+                    f.deliverUdp(u.sequence(), u.payload());
+                }
+            }
+            case Frame.Reset r -> {
+                BondFlow f = flows.get(r.flowId());
+                if (f != null) {
+                    endFlow(f, r.reason(), "reset by peer: " + r.message(), false);
+                }
+            }
+            case Frame.Ping p -> {
+                Frame.Pong pong = new Frame.Pong(p.id(), p.sentNanos());
+                if (!uplink.sendDatagramOnly(pong)) {
+                    uplink.sendControl(pong);
+                }
+            }
+            case Frame.Pong p -> uplink.rtt.sample(System.nanoTime() - p.sentNanos());
+            case Frame.Open o -> onOpen(uplink, o);
+            case Frame.OpenResult r -> onOpenResult(uplink, r);
+            case Frame.UplinkGone g -> onUplinkGone(g.uplinkId());
+            case Frame.Hello h -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "HELLO after login");
+            case Frame.Welcome w -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected WELCOME");
+        }
+    }
+
+    private void onData(Uplink uplink, Frame.Data d) throws BondProtocolException {
+        BondFlow f = flows.get(d.flowId());
+        if (f == null || f.in == null) {
+            return; // a late copy for a flow that has ended
+        }
+        uplink.received.add(d.payload().length);
+        f.in.offer(d.offset(), d.payload(), d.fin());
+        if (f.in.ackDue(settings.flowWindow() / 4, false)) {
+            sendAck(f);
+        }
+    }
+
+    protected abstract void onOpen(Uplink uplink, Frame.Open open) throws BondProtocolException;
+
+    protected abstract void onOpenResult(Uplink uplink, Frame.OpenResult result) throws BondProtocolException;
+
+    protected abstract void onUplinkGone(int uplinkId) throws BondProtocolException;
+
+    protected void sendAck(BondFlow f) {
+        Uplink u = controlUplink();
+        if (u == null) {
+            return;
+        }
+        long[] state = f.in.markAcked();
+        u.sendControl(new Frame.Ack(f.id, state[0], state[1]));
+    }
+
+    // ---- UDP ----
+
+    /** Sends one UDP packet of a flow by its policy: on every healthy uplink (redundant) or on the best one. */
+    protected void sendUdp(BondFlow f, byte[] payload) {
+        Frame.Udp frame = new Frame.Udp(f.id, f.nextUdpSequence(), payload);
+        if (f.policy == Policy.REDUNDANT) {
+            List<Uplink> healthy = healthyUplinks();
+            for (Uplink u : healthy.isEmpty() ? uplinks : healthy) {
+                u.sent.add(payload.length);
+                u.sendDatagramOrControl(frame);
+            }
+            return;
+        }
+        Uplink target = udpUplink(f.policy);
+        if (target == null) {
+            f.udpPacketsDropped.incrementAndGet();
+            return;
+        }
+        target.sent.add(payload.length);
+        target.sendDatagramOrControl(frame);
+    }
+
+    private Uplink udpUplink(Policy policy) {
+        if (policy == Policy.FAILOVER) {
+            for (Uplink u : uplinks) {
+                if (u.healthy() && u.primary()) {
+                    return u;
+                }
+            }
+        }
+        return controlUplink();
+    }
+
+    // ---- flow lifecycle ----
+
+    /**
+     * Ends a flow: wakes its readers and writers with the reason and, if {@code tellPeer}, sends a RESET on
+     * every uplink. Idempotent.
+     */
+    protected void endFlow(BondFlow f, FlowError reason, String message, boolean tellPeer) {
+        if (!f.ended.compareAndSet(false, true)) {
+            return;
+        }
+        f.terminate(reason, message);
+        flows.remove(f.id);
+        endedFlows.put(f.id, System.nanoTime());
+        if (tellPeer) {
+            sendOnAll(new Frame.Reset(f.id, reason, message));
+        }
+        if (reason != FlowError.CLOSED) {
+            LOG.fine(() -> "session " + shortId() + ": " + f + " ended: " + reason + " " + message);
+        }
+        onFlowEnded(f);
+        wakeWriters();
+    }
+
+    protected void onFlowEnded(BondFlow f) {
+    }
+
+    // ---- housekeeping ----
+
+    private void housekeepingLoop() {
+        while (!closed) {
+            try {
+                long now = System.nanoTime();
+                flushAcks();
+                if (now - lastSlowTickNanos >= settings.probeInterval().toNanos()) {
+                    lastSlowTickNanos = now;
+                    slowTick(now);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(HOUSEKEEPING_TICK_NANOS);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "session " + shortId() + ": housekeeping failed", e);
+            }
+        }
+    }
+
+    private void flushAcks() {
+        for (BondFlow f : flows.values()) {
+            if (f.in != null && f.in.ackDue(0, true)) {
+                sendAck(f);
+            }
+        }
+    }
+
+    /** Every probe interval: rates, probes and health (subclasses), finished and idle flows. */
+    protected void slowTick(long now) {
+        for (Uplink u : uplinks) {
+            u.delivered.tick(now);
+            u.sent.tick(now);
+            u.received.tick(now);
+        }
+        long udpIdle = settings.udpIdleTimeout().toNanos();
+        for (BondFlow f : flows.values()) {
+            if (f.isTcp() && f.isFinished()) {
+                flows.remove(f.id);
+                endedFlows.put(f.id, now);
+                f.ended.set(true);
+                onFlowEnded(f);
+            } else if (!f.isTcp() && f.isOpen() && now - f.lastActivityNanos > udpIdle) {
+                endFlow(f, FlowError.CLOSED, "idle for " + settings.udpIdleTimeout().toSeconds() + " s", true);
+            }
+        }
+        endedFlows.values().removeIf(t -> now - t > CLOSED_FLOW_MEMORY_NANOS);
+    }
+
+    // ---- status ----
+
+    public SessionStatus status() {
+        List<SessionStatus.UplinkStatus> ups = new ArrayList<>();
+        for (Uplink u : uplinks) {
+            ups.add(SessionStatus.UplinkStatus.of(u));
+        }
+        int tcp = 0;
+        int udp = 0;
+        for (BondFlow f : flows.values()) {
+            if (f.isTcp()) {
+                tcp++;
+            } else {
+                udp++;
+            }
+        }
+        return new SessionStatus(sessionIdHex(), userName(), ups, tcp, udp, reinjectedBytes.get());
+    }
+
+    protected abstract String userName();
+
+    public int flowCount() {
+        return flows.size();
+    }
+
+    /** Closes every uplink and ends every flow. */
+    public void close() {
+        closed = true;
+        for (BondFlow f : flows.values()) {
+            endFlow(f, FlowError.BOND_LOST, "session closed", true);
+        }
+        for (Uplink u : uplinks) {
+            u.markDown("session closed", ErrorCode.SHUTDOWN);
+        }
+        uplinks.clear();
+        if (housekeeping != null) {
+            housekeeping.interrupt();
+        }
+    }
+
+    Map<Integer, BondFlow> flowsForTest() {
+        return flows;
+    }
+}

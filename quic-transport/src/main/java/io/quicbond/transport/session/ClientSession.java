@@ -1,0 +1,184 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.Destination;
+import io.quicbond.transport.FlowError;
+import io.quicbond.transport.FlowOpenException;
+import io.quicbond.transport.frame.BondProtocolException;
+import io.quicbond.transport.frame.ErrorCode;
+import io.quicbond.transport.frame.Frame;
+import io.quicbond.transport.scheduler.Policy;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The client's side of the session: opens flows, probes every uplink and judges its health (the client owns
+ * the links, so it decides when one is silent), and tells the server when an uplink died.
+ */
+final class ClientSession extends BondSession {
+    private final String user;
+    private final AtomicInteger nextFlowId = new AtomicInteger(1);
+    private final AtomicLong nextProbeId = new AtomicLong();
+    private final Object uplinkChange = new Object();
+
+    ClientSession(byte[] sessionId, BondSettings settings, String user) {
+        super(sessionId, settings);
+        this.user = user;
+        startHousekeeping();
+    }
+
+    @Override
+    protected String userName() {
+        return user;
+    }
+
+    @Override
+    protected void attach(Uplink uplink) {
+        super.attach(uplink);
+        // Flows still waiting for their OPEN_RESULT get their OPEN again on the new uplink.
+        for (BondFlow f : flows.values()) {
+            if (!f.opened.isDone()) {
+                uplink.sendControl(openFrame(f));
+            } else if (f.in != null) {
+                f.in.requestAck();
+            }
+        }
+        synchronized (uplinkChange) {
+            uplinkChange.notifyAll();
+        }
+    }
+
+    @Override
+    protected void onUplinkDown(Uplink uplink) {
+        // The server may not notice for a while (it hears nothing on a dead link either): tell it on the others.
+        for (Uplink u : uplinks) {
+            u.sendControl(new Frame.UplinkGone(uplink.id()));
+        }
+        synchronized (uplinkChange) {
+            uplinkChange.notifyAll();
+        }
+    }
+
+    /** Blocks until the uplink is down (for the connector thread that reconnects it). */
+    void awaitDown(Uplink uplink) throws InterruptedException {
+        synchronized (uplinkChange) {
+            while (!uplink.isDown() && !closed) {
+                uplinkChange.wait(1000);
+            }
+        }
+    }
+
+    @Override
+    protected void onOpen(Uplink uplink, Frame.Open open) throws BondProtocolException {
+        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "OPEN from the server");
+    }
+
+    @Override
+    protected void onUplinkGone(int uplinkId) throws BondProtocolException {
+        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "UPLINK_GONE from the server");
+    }
+
+    @Override
+    protected void onOpenResult(Uplink uplink, Frame.OpenResult result) {
+        BondFlow f = flows.get(result.flowId());
+        if (f == null || f.opened.isDone()) {
+            return; // a copy (results travel on every uplink) or a flow given up on
+        }
+        if (result.error() == null) {
+            f.startSending(settings.flowSendBuffer(), result.window());
+        }
+        f.opened.complete(result);
+        wakeWriters();
+    }
+
+    BondFlow open(Frame.Protocol protocol, Destination destination, Policy policy) throws FlowOpenException {
+        if (closed) {
+            throw new FlowOpenException(FlowError.BOND_LOST, "the bond client is closed");
+        }
+        BondFlow f = new BondFlow(nextFlowId.getAndIncrement(), protocol, destination, policy, settings.flowWindow());
+        flows.put(f.id, f);
+        sendOnAll(openFrame(f));
+        long timeoutNanos = settings.openTimeout().toNanos();
+        try {
+            Frame.OpenResult result = f.opened.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            if (result.error() != null) {
+                flows.remove(f.id);
+                throw new FlowOpenException(result.error(), result.message().isEmpty()
+                        ? "refused by the server" : result.message());
+            }
+            return f;
+        } catch (TimeoutException e) {
+            String why = uplinks.isEmpty() ? "no uplink is connected" : "no answer from the server";
+            endFlow(f, FlowError.TIMED_OUT, "opening took longer than " + settings.openTimeout().toSeconds() + " s", true);
+            throw new FlowOpenException(FlowError.TIMED_OUT, destination + ": " + why);
+        } catch (ExecutionException e) {
+            flows.remove(f.id);
+            if (e.getCause() instanceof FlowOpenException foe) {
+                throw foe;
+            }
+            throw new FlowOpenException(FlowError.INTERNAL, e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            endFlow(f, FlowError.TIMED_OUT, "interrupted", true);
+            throw new FlowOpenException(FlowError.TIMED_OUT, "interrupted while opening");
+        }
+    }
+
+    private Frame.Open openFrame(BondFlow f) {
+        return new Frame.Open(f.id, f.protocol, f.destination, settings.flowWindow(), f.policy);
+    }
+
+    void resetFlow(BondFlow f, FlowError reason, String message) {
+        endFlow(f, reason, message, true);
+    }
+
+    void sendUdpPacket(BondFlow f, byte[] payload) {
+        sendUdp(f, payload);
+    }
+
+    @Override
+    protected void slowTick(long now) {
+        super.slowTick(now);
+        for (Uplink u : uplinks) {
+            probe(u, now);
+            judge(u, now);
+        }
+    }
+
+    private void probe(Uplink u, long now) {
+        Frame.Ping ping = new Frame.Ping(nextProbeId.incrementAndGet(), now);
+        if (!u.sendDatagramOnly(ping)) {
+            u.sendControl(ping);
+        }
+    }
+
+    /**
+     * Silence longer than the uplink's own RTT allows makes it suspect: no new data goes to it and what it
+     * carried is re-sent on the others at once. Heard again, it is trusted again; silent past deadAfter, it is
+     * closed and reconnected.
+     */
+    private void judge(Uplink u, long now) {
+        long silence = now - u.lastHeardNanos();
+        long allowed = Math.max(settings.silenceFloor().toNanos(), 3 * u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos());
+        if (silence > settings.deadAfter().toNanos()) {
+            uplinkFailed(u, "silent for " + TimeUnit.NANOSECONDS.toMillis(silence) + " ms");
+        } else if (silence > allowed && !u.isSuspect()) {
+            u.setSuspect(true);
+            long moved = reclaim(u);
+            event("uplink " + u.name() + " suspect: silent " + TimeUnit.NANOSECONDS.toMillis(silence)
+                    + " ms; reinjected " + moved + " bytes");
+            for (BondFlow f : flows.values()) {
+                if (f.in != null) {
+                    f.in.requestAck();
+                }
+            }
+            wakeWriters();
+        } else if (silence <= allowed && u.isSuspect()) {
+            u.setSuspect(false);
+            event("uplink " + u.name() + " answers again");
+            wakeWriters();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.quicbond.transport.session;
+
+/**
+ * Smoothed RTT and variance from probe samples, as RFC 9002 section 5.3 computes them:
+ * "smoothed_rtt = 7/8 * smoothed_rtt + 1/8 * adjusted_rtt; rttvar = 3/4 * rttvar + 1/4 * rttvar_sample".
+ * Thread-safe (synchronized; samples are rare).
+ */
+public final class RttEstimator {
+    private final long initialNanos;
+    private long smoothed = -1;
+    private long variance;
+    private long latest = -1;
+    private long min = Long.MAX_VALUE;
+
+    public RttEstimator(long initialNanos) {
+        this.initialNanos = initialNanos;
+    }
+
+    public synchronized void sample(long rttNanos) {
+        if (rttNanos < 0) {
+            return;
+        }
+        latest = rttNanos;
+        min = Math.min(min, rttNanos);
+        if (smoothed < 0) {
+            smoothed = rttNanos;
+            variance = rttNanos / 2;
+        } else {
+            variance = (3 * variance + Math.abs(smoothed - rttNanos)) / 4;
+            smoothed = (7 * smoothed + rttNanos) / 8;
+        }
+    }
+
+    public synchronized long smoothedNanos() {
+        return smoothed < 0 ? initialNanos : smoothed;
+    }
+
+    public synchronized long varianceNanos() {
+        return smoothed < 0 ? initialNanos / 2 : variance;
+    }
+
+    public synchronized long latestNanos() {
+        return latest;
+    }
+
+    public synchronized long minNanos() {
+        return min == Long.MAX_VALUE ? -1 : min;
+    }
+
+    public synchronized boolean hasSamples() {
+        return smoothed >= 0;
+    }
+}

@@ -1,0 +1,28 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.engine.LinkStats;
+import java.util.List;
+
+/**
+ * A snapshot of one session for status output (table and JSON). Rates are bytes per second of flow payload,
+ * smoothed over about a second.
+ */
+public record SessionStatus(String sessionId, String user, List<UplinkStatus> uplinks, int tcpFlows, int udpFlows,
+                            long reinjectedBytes) {
+
+    /**
+     * @param state "up", "suspect" (silent, no new data) or "down"
+     * @param lossPercent QUIC packets declared lost / sent, in percent
+     */
+    public record UplinkStatus(String name, int id, String state, double rttMs, double rttVarMs, double quicRttMs,
+                               double lossPercent, long bytesSent, long bytesReceived, double sendRate,
+                               double receiveRate, long unackedBytes) {
+        static UplinkStatus of(Uplink u) {
+            LinkStats s = u.linkStats();
+            String state = u.isDown() ? "down" : u.isSuspect() ? "suspect" : "up";
+            return new UplinkStatus(u.name(), u.id(), state, u.rtt.smoothedNanos() / 1e6, u.rtt.varianceNanos() / 1e6,
+                    s.srttMicros() / 1e3, s.lossRatio() * 100, u.sent.total(), u.received.total(),
+                    u.sent.bytesPerSecond(), u.received.bytesPerSecond(), u.unackedBytes());
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.engine.LinkStats;
+import io.quicbond.transport.engine.LinkStream;
+import io.quicbond.transport.engine.QuicLink;
+import io.quicbond.transport.flow.Chunk;
+import io.quicbond.transport.flow.PathAccount;
+import io.quicbond.transport.frame.BondProtocolException;
+import io.quicbond.transport.frame.ErrorCode;
+import io.quicbond.transport.frame.Frame;
+import io.quicbond.transport.frame.FrameCodec;
+import io.quicbond.transport.scheduler.UplinkView;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One uplink of a session: its QUIC connection and bond stream, a reader thread that hands frames to the
+ * session, and a writer thread that sends control frames first, then pulls chunks from the session's flows.
+ *
+ * <p>Threads: {@code uplink-NAME-reader} and {@code uplink-NAME-writer} (virtual). Other threads only enqueue
+ * control frames ({@link #sendControl}) and wake the writer ({@link #wake}).
+ */
+public final class Uplink implements UplinkView, PathAccount {
+    private static final Logger LOG = Logger.getLogger(Uplink.class.getName());
+    /** Largest DATA payload per frame: small enough to spread a flow over links, large enough to be cheap. */
+    static final int CHUNK_BYTES = 16 * 1024;
+    private static final int WRITE_BATCH = 32 * 1024;
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final int id;
+    private final String name;
+    private final boolean primary;
+    private final QuicLink link;
+    private final LinkStream stream;
+    private final BondSession session;
+    private final ConcurrentLinkedQueue<byte[]> control = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicLong unacked = new AtomicLong();
+    final RateMeter delivered = new RateMeter();
+    final RateMeter sent = new RateMeter();
+    final RateMeter received = new RateMeter();
+    final RttEstimator rtt;
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long lastPacketsReceived = -1;
+    private volatile Thread writer;
+    private volatile String downReason;
+    /** Silent for longer than its RTT allows: carries no new data until heard again. */
+    private volatile boolean suspect;
+    private final long connectedAtNanos = System.nanoTime();
+
+    Uplink(int id, String name, boolean primary, QuicLink link, LinkStream stream, BondSession session) {
+        this.id = id;
+        this.name = name;
+        this.primary = primary;
+        this.link = link;
+        this.stream = stream;
+        this.session = session;
+        this.rtt = new RttEstimator(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+
+    /** Starts the reader and writer; {@code in} is the stream's input, already past the handshake frames. */
+    void start(DataInputStream in) {
+        writer = Thread.ofVirtual().name("uplink-" + name + "-writer").start(this::writeLoop);
+        Thread.ofVirtual().name("uplink-" + name + "-reader").start(() -> readLoop(in));
+        link.onDatagram(this::onDatagram);
+        link.onClosed(reason -> session.uplinkFailed(this, "connection closed: " + reason));
+    }
+
+    static DataInputStream frameInput(LinkStream stream) {
+        return new DataInputStream(new BufferedInputStream(stream.input(), 64 * 1024));
+    }
+
+    private void readLoop(DataInputStream in) {
+        try {
+            Frame frame;
+            while ((frame = FrameCodec.read(in)) != null) {
+                heard();
+                session.onFrame(this, frame);
+            }
+            session.uplinkFailed(this, "bond stream ended");
+        } catch (BondProtocolException e) {
+            LOG.warning("uplink " + name + ": protocol violation: " + e.getMessage());
+            link.close(e.code().code(), e.getMessage());
+            session.uplinkFailed(this, "protocol violation: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            session.uplinkFailed(this, "read failed: " + e);
+        }
+    }
+
+    private void onDatagram(byte[] datagram) {
+        heard();
+        try {
+            session.onFrame(this, FrameCodec.decodeDatagram(datagram));
+        } catch (BondProtocolException e) {
+            // A bad datagram is dropped: datagrams are unreliable by nature and one must not end the uplink.
+            LOG.fine("uplink " + name + ": dropped malformed datagram: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "uplink " + name + ": datagram handling failed", e);
+        }
+    }
+
+    private void writeLoop() {
+        OutputStream out = stream.output();
+        byte[] batch = new byte[WRITE_BATCH + CHUNK_BYTES + 64];
+        int pos = 0;
+        try {
+            while (!down.get()) {
+                boolean progress = false;
+                byte[] frame;
+                while ((frame = control.poll()) != null) {
+                    if (pos + frame.length > batch.length) {
+                        out.write(batch, 0, pos);
+                        pos = 0;
+                    }
+                    if (frame.length > batch.length) {
+                        out.write(frame);
+                    } else {
+                        System.arraycopy(frame, 0, batch, pos, frame.length);
+                        pos += frame.length;
+                    }
+                    progress = true;
+                }
+                if (pos < WRITE_BATCH) {
+                    Chunk chunk = session.nextChunk(this, CHUNK_BYTES);
+                    if (chunk != null) {
+                        pos = FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
+                        System.arraycopy(chunk.payload(), 0, batch, pos, chunk.length());
+                        pos += chunk.length();
+                        sent.add(chunk.length());
+                        progress = true;
+                    }
+                }
+                if (pos >= WRITE_BATCH || (!progress && pos > 0)) {
+                    out.write(batch, 0, pos);
+                    pos = 0;
+                    continue;
+                }
+                if (!progress) {
+                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            session.uplinkFailed(this, "write failed: " + e);
+        }
+    }
+
+    /** Queues a control frame for this uplink and wakes its writer. */
+    void sendControl(Frame frame) {
+        control.add(FrameCodec.encode(frame));
+        wake();
+    }
+
+    /** Sends a frame as a QUIC datagram if it fits, else on the bond stream. */
+    void sendDatagramOrControl(Frame frame) {
+        byte[] datagram = FrameCodec.encodeDatagram(frame);
+        if (datagram.length > link.maxDatagramPayload() || !link.sendDatagram(datagram)) {
+            sendControl(frame);
+        }
+    }
+
+    /** Sends a probe or other expendable frame as a datagram only; returns false when it could not. */
+    boolean sendDatagramOnly(Frame frame) {
+        byte[] datagram = FrameCodec.encodeDatagram(frame);
+        return datagram.length <= link.maxDatagramPayload() && link.sendDatagram(datagram);
+    }
+
+    void wake() {
+        Thread w = writer;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    /** Last time anything arrived: a frame, a datagram, or (when the engine counts them) any QUIC packet. */
+    long lastHeardNanos() {
+        long packets = link.stats().packetsReceived();
+        if (packets >= 0 && packets != lastPacketsReceived) {
+            lastPacketsReceived = packets;
+            lastHeardNanos = System.nanoTime();
+        }
+        return lastHeardNanos;
+    }
+
+    /** Marks the uplink down (once) and closes its connection. Returns false if it already was down. */
+    boolean markDown(String reason, ErrorCode code) {
+        if (!down.compareAndSet(false, true)) {
+            return false;
+        }
+        downReason = reason;
+        wake();
+        link.close(code.code(), reason);
+        return true;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public int pathId() {
+        return id;
+    }
+
+    @Override
+    public void addUnacked(long delta, boolean delivered) {
+        unacked.addAndGet(delta);
+        if (delivered) {
+            this.delivered.add(-delta);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean healthy() {
+        return !down.get() && !suspect;
+    }
+
+    boolean isDown() {
+        return down.get();
+    }
+
+    boolean isSuspect() {
+        return suspect;
+    }
+
+    void setSuspect(boolean suspect) {
+        this.suspect = suspect;
+    }
+
+    @Override
+    public boolean primary() {
+        return primary;
+    }
+
+    @Override
+    public long srttNanos() {
+        return rtt.smoothedNanos();
+    }
+
+    @Override
+    public long unackedBytes() {
+        return Math.max(0, unacked.get());
+    }
+
+    @Override
+    public double deliveryRate() {
+        return delivered.bytesPerSecond();
+    }
+
+    QuicLink link() {
+        return link;
+    }
+
+    String downReason() {
+        return downReason;
+    }
+
+    LinkStats linkStats() {
+        return link.stats();
+    }
+
+    long connectedAtNanos() {
+        return connectedAtNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "uplink " + name + "#" + id;
+    }
+}

@@ -1,0 +1,51 @@
+package io.quicbond.transport.session;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quicbond.transport.Destination;
+import io.quicbond.transport.TcpFlow;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class BondEndToEndTest {
+
+    @Test
+    @Timeout(120)
+    void tcpEchoOverThreeUplinksArrivesIntact() throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(3, BondSettings.defaults());
+             ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = echo.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                    s.shutdownOutput();
+                } catch (Exception ignored) {
+                }
+            });
+            byte[] data = LoopbackBond.randomBytes(20 << 20, 1);
+            TcpFlow flow = bond.client.openTcp(new Destination("127.0.0.1", echo.getLocalPort()));
+            CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = flow.input()) {
+                    return in.readAllBytes();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (OutputStream out = flow.output()) {
+                out.write(data);
+            }
+            byte[] received = back.get();
+            assertEquals(data.length, received.length);
+            assertArrayEquals(LoopbackBond.sha256(data), LoopbackBond.sha256(received));
+            System.out.println(bond.client.status());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.quicbond.transport.session;
+
+import io.quicbond.transport.engine.QuicEngine;
+import io.quicbond.transport.engine.ServerListenSpec;
+import io.quicbond.transport.engine.kwik.KwikEngine;
+import io.quicbond.transport.frame.FrameCodec;
+import io.quicbond.transport.scheduler.FlowClassifier;
+import io.quicbond.transport.tls.CertificatePin;
+import io.quicbond.transport.tls.ServerIdentity;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** A bond server and client on loopback, built in-process, for end-to-end tests of the transport. */
+final class LoopbackBond implements AutoCloseable {
+    static final String USER = "alice";
+    static final byte[] SECRET = "correct horse battery staple".getBytes(StandardCharsets.UTF_8);
+    private static final ServerIdentity IDENTITY = ServerIdentity.generate(List.of("localhost", "127.0.0.1"));
+
+    final BondServer server;
+    final BondClient client;
+
+    LoopbackBond(int uplinks, BondSettings settings) throws Exception {
+        this(uplinks, settings, FlowClassifier.always(settings.defaultPolicy()));
+    }
+
+    LoopbackBond(int uplinks, BondSettings settings, FlowClassifier classifier) throws Exception {
+        QuicEngine engine = new KwikEngine();
+        server = new BondServer(engine, listenSpec(), LoopbackBond::authenticate, new FakeDirectEgress(), settings);
+        server.start();
+        client = new BondClient(engine, USER, SECRET, CertificatePin.pinningTrustManager(CertificatePin.of(IDENTITY.certificate())),
+                "localhost", settings, classifier);
+        for (int i = 0; i < uplinks; i++) {
+            client.addUplink(new UplinkSpec("link" + i, new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    server.localAddress().getPort()), null, null, true));
+        }
+        if (!client.awaitUplinks(uplinks, Duration.ofSeconds(20))) {
+            throw new IllegalStateException("uplinks did not come up: " + client.status());
+        }
+    }
+
+    static ServerListenSpec listenSpec() {
+        return new ServerListenSpec(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), FrameCodec.ALPN,
+                IDENTITY.toKeyStore("bond", "pw".toCharArray()), "bond", "pw".toCharArray(), Duration.ofSeconds(30), 16 << 20);
+    }
+
+    static ServerIdentity identity() {
+        return IDENTITY;
+    }
+
+    static Optional<SessionAuthenticator.AuthenticatedUser> authenticate(String user, byte[] secret, InetSocketAddress from) {
+        boolean ok = USER.equals(user) && MessageDigest.isEqual(SECRET, secret);
+        return ok ? Optional.of(new SessionAuthenticator.AuthenticatedUser(user, 4, 4096)) : Optional.empty();
+    }
+
+    static byte[] sha256(byte[] data) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(data);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.close();
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static boolean sameHash(byte[] a, byte[] b) throws Exception {
+        return Arrays.equals(sha256(a), sha256(b));
+    }
+}
