@@ -28,6 +28,24 @@ public record Destination(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
+        if (host.indexOf(':') >= 0) {
+            host = normalizeIpv6Literal(host);
+        }
+    }
+
+    /**
+     * An IPv6 literal in canonical form; an IPv4-mapped one (::ffff:127.0.0.1) becomes the IPv4 address it is,
+     * so that policy checks and the wire encoding see one form only.
+     */
+    private static String normalizeIpv6Literal(String host) {
+        if (!host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%')) {
+            throw new IllegalArgumentException("not an IPv6 address: " + host);
+        }
+        try {
+            return InetAddress.getByName(host).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv6 address: " + host);
+        }
     }
 
     public static Destination of(InetAddress address, int port) {

@@ -45,6 +45,7 @@ public abstract class BondSession {
     private final ConcurrentHashMap<Uplink, Integer> lastServedFlow = new ConcurrentHashMap<>();
     protected final List<Consumer<String>> eventListeners = new CopyOnWriteArrayList<>();
     protected final AtomicLong reinjectedBytes = new AtomicLong();
+    private final AtomicLong nextProbeId = new AtomicLong();
     protected volatile boolean closed;
     private Thread housekeeping;
     private long lastSlowTickNanos;
@@ -353,12 +354,14 @@ public abstract class BondSession {
         }
     }
 
-    /** Every probe interval: rates, probes and health (subclasses), finished and idle flows. */
+    /** Every probe interval: rates, probes and health, finished and idle flows. */
     protected void slowTick(long now) {
         for (Uplink u : uplinks) {
             u.delivered.tick(now);
             u.sent.tick(now);
             u.received.tick(now);
+            probe(u, now);
+            judge(u, now);
         }
         long udpIdle = settings.udpIdleTimeout().toNanos();
         for (BondFlow f : flows.values()) {
@@ -372,6 +375,41 @@ public abstract class BondSession {
             }
         }
         endedFlows.values().removeIf(t -> now - t > CLOSED_FLOW_MEMORY_NANOS);
+    }
+
+    private void probe(Uplink u, long now) {
+        Frame.Ping ping = new Frame.Ping(nextProbeId.incrementAndGet(), now);
+        if (!u.sendDatagramOnly(ping)) {
+            u.sendControl(ping);
+        }
+    }
+
+    /**
+     * Both ends judge every uplink by what they hear on it. Silence longer than the uplink's own RTT allows
+     * makes it suspect: no new data or ACKs go to it and what it carried is re-sent on the others at once.
+     * Heard again, it is trusted again; silent past deadAfter, it is closed (and the client reconnects it).
+     */
+    private void judge(Uplink u, long now) {
+        long silence = now - u.lastHeardNanos();
+        long allowed = Math.max(settings.silenceFloor().toNanos(), 3 * u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos());
+        if (silence > settings.deadAfter().toNanos()) {
+            uplinkFailed(u, "silent for " + TimeUnit.NANOSECONDS.toMillis(silence) + " ms");
+        } else if (silence > allowed && !u.isSuspect()) {
+            u.setSuspect(true);
+            long moved = reclaim(u);
+            event("uplink " + u.name() + " suspect: silent " + TimeUnit.NANOSECONDS.toMillis(silence)
+                    + " ms; reinjected " + moved + " bytes");
+            for (BondFlow f : flows.values()) {
+                if (f.in != null) {
+                    f.in.requestAck();
+                }
+            }
+            wakeWriters();
+        } else if (silence <= allowed && u.isSuspect()) {
+            u.setSuspect(false);
+            event("uplink " + u.name() + " answers again");
+            wakeWriters();
+        }
     }
 
     // ---- status ----

@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The client's side of the session: opens flows, probes every uplink and judges its health (the client owns
@@ -20,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ClientSession extends BondSession {
     private final String user;
     private final AtomicInteger nextFlowId = new AtomicInteger(1);
-    private final AtomicLong nextProbeId = new AtomicLong();
     private final Object uplinkChange = new Object();
 
     ClientSession(byte[] sessionId, BondSettings settings, String user) {
@@ -136,49 +134,5 @@ final class ClientSession extends BondSession {
 
     void sendUdpPacket(BondFlow f, byte[] payload) {
         sendUdp(f, payload);
-    }
-
-    @Override
-    protected void slowTick(long now) {
-        super.slowTick(now);
-        for (Uplink u : uplinks) {
-            probe(u, now);
-            judge(u, now);
-        }
-    }
-
-    private void probe(Uplink u, long now) {
-        Frame.Ping ping = new Frame.Ping(nextProbeId.incrementAndGet(), now);
-        if (!u.sendDatagramOnly(ping)) {
-            u.sendControl(ping);
-        }
-    }
-
-    /**
-     * Silence longer than the uplink's own RTT allows makes it suspect: no new data goes to it and what it
-     * carried is re-sent on the others at once. Heard again, it is trusted again; silent past deadAfter, it is
-     * closed and reconnected.
-     */
-    private void judge(Uplink u, long now) {
-        long silence = now - u.lastHeardNanos();
-        long allowed = Math.max(settings.silenceFloor().toNanos(), 3 * u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos());
-        if (silence > settings.deadAfter().toNanos()) {
-            uplinkFailed(u, "silent for " + TimeUnit.NANOSECONDS.toMillis(silence) + " ms");
-        } else if (silence > allowed && !u.isSuspect()) {
-            u.setSuspect(true);
-            long moved = reclaim(u);
-            event("uplink " + u.name() + " suspect: silent " + TimeUnit.NANOSECONDS.toMillis(silence)
-                    + " ms; reinjected " + moved + " bytes");
-            for (BondFlow f : flows.values()) {
-                if (f.in != null) {
-                    f.in.requestAck();
-                }
-            }
-            wakeWriters();
-        } else if (silence <= allowed && u.isSuspect()) {
-            u.setSuspect(false);
-            event("uplink " + u.name() + " answers again");
-            wakeWriters();
-        }
     }
 }

@@ -36,7 +36,12 @@ public final class KwikEngine implements QuicEngine {
         ResilientDatagramSocket[] socketHolder = new ResilientDatagramSocket[1];
         int window = (int) Math.min(Integer.MAX_VALUE, spec.receiveWindow());
         QuicClientConnection.Builder builder = QuicClientConnection.newBuilder()
-                .host(spec.server().getHostString())
+                // kwik verifies the certificate against the host name it is given, and has no way to turn that
+                // off; the bond pins the key instead, so the SNI/verification name is the configured server name
+                // (which init puts in the certificate) and the packets go to the real address via proxy().
+                .host(spec.serverName() != null ? spec.serverName() : spec.server().getHostString())
+                .proxy(spec.server().getAddress() != null ? spec.server().getAddress().getHostAddress()
+                        : spec.server().getHostString())
                 .port(spec.server().getPort())
                 .applicationProtocol(spec.alpn())
                 .connectTimeout(spec.connectTimeout())

@@ -1,0 +1,207 @@
+package io.quicbond.transport.session;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quicbond.transport.Destination;
+import io.quicbond.transport.FlowError;
+import io.quicbond.transport.FlowOpenException;
+import io.quicbond.transport.TcpFlow;
+import io.quicbond.transport.UdpFlow;
+import io.quicbond.transport.engine.kwik.KwikEngine;
+import io.quicbond.transport.scheduler.FlowClassifier;
+import io.quicbond.transport.scheduler.Policy;
+import io.quicbond.transport.tls.CertificatePin;
+import io.quicbond.transport.tls.ServerIdentity;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class BondFailureTest {
+
+    /** A sink that hashes everything it receives on one connection. */
+    private static CompletableFuture<byte[]> hashingSink(ServerSocket server) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[65536];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    md.update(buf, 0, n);
+                }
+                return md.digest();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    @Timeout(120)
+    void uploadCompletesIntactWhenAnUplinkGoesSilentMidway() throws Exception {
+        BondSettings settings = BondSettings.defaults();
+        List<FakeBlackholeRelay> relays = new ArrayList<>();
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
+                     new FakeDirectEgress(), settings)) {
+            server.start();
+            BondClient client = newClient(settings, LoopbackBond.identity(), LoopbackBond.SECRET);
+            client.addEventListener(events::add);
+            for (int i = 0; i < 3; i++) {
+                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
+                relays.add(relay);
+                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
+            }
+            assertTrue(client.awaitUplinks(3, Duration.ofSeconds(20)));
+            CompletableFuture<byte[]> sinkHash = hashingSink(sinkServer);
+            byte[] data = LoopbackBond.randomBytes(30 << 20, 7);
+            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
+            try (OutputStream out = flow.output()) {
+                out.write(data, 0, data.length / 3);
+                relays.get(0).blackhole(true);
+                out.write(data, data.length / 3, data.length - data.length / 3);
+            }
+            assertArrayEquals(LoopbackBond.sha256(data), sinkHash.get(90, TimeUnit.SECONDS));
+            assertTrue(events.stream().anyMatch(e -> e.startsWith("uplink link0 suspect")), events.toString());
+            client.close();
+        } finally {
+            relays.forEach(FakeBlackholeRelay::close);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void wrongSecretIsRefusedWithAReason() throws Exception {
+        BondSettings settings = BondSettings.defaults();
+        try (BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
+                new FakeDirectEgress(), settings)) {
+            server.start();
+            BondClient client = newClient(settings, LoopbackBond.identity(), "wrong".getBytes());
+            client.addUplink(new UplinkSpec("link0", server.localAddress(), null, null, true));
+            assertFalse(client.awaitUplinks(1, Duration.ofSeconds(3)));
+            String error = client.status().configured().getFirst().lastError();
+            assertNotNull(error);
+            assertTrue(error.contains("AUTH_FAILED"), error);
+            assertTrue(server.failedLogins() >= 1);
+            assertTrue(server.status().isEmpty(), "no session may exist for a failed login");
+            client.close();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void serverWithAnotherCertificateIsRefusedByThePin() throws Exception {
+        BondSettings settings = BondSettings.defaults();
+        try (BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
+                new FakeDirectEgress(), settings)) {
+            server.start();
+            ServerIdentity other = ServerIdentity.generate(List.of("localhost"));
+            BondClient client = newClient(settings, other, LoopbackBond.SECRET);
+            client.addUplink(new UplinkSpec("link0", server.localAddress(), null, null, true));
+            assertFalse(client.awaitUplinks(1, Duration.ofSeconds(3)));
+            assertTrue(server.status().isEmpty(), "nothing may reach the session layer");
+            assertNotNull(client.status().configured().getFirst().lastError());
+            client.close();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void refusedDestinationIsReportedAsRefused() throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults())) {
+            int closedPort;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closedPort = s.getLocalPort();
+            }
+            FlowOpenException e = assertThrows(FlowOpenException.class,
+                    () -> bond.client.openTcp(new Destination("127.0.0.1", closedPort)));
+            assertEquals(FlowError.REFUSED, e.error());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void udpPacketsOfEverySizeEchoThroughTheBond() throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults());
+             DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[65535];
+                try {
+                    while (true) {
+                        DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        echo.send(p);
+                    }
+                } catch (Exception closed) {
+                }
+            });
+            LinkedBlockingQueue<byte[]> replies = new LinkedBlockingQueue<>();
+            UdpFlow flow = bond.client.openUdp(new Destination("127.0.0.1", echo.getLocalPort()), replies::add);
+            // 1100 bytes fits a datagram; 5000 and 60000 need the stream fallback.
+            for (int size : new int[]{1, 100, 1100, 5000, 60000}) {
+                byte[] payload = LoopbackBond.randomBytes(size, size);
+                flow.send(payload);
+                byte[] reply = replies.poll(10, TimeUnit.SECONDS);
+                assertNotNull(reply, "no echo for " + size + " bytes");
+                assertArrayEquals(payload, reply);
+            }
+            flow.close();
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void redundantFlowLosesNothingWhenOneOfTwoLinksDropsEverything() throws Exception {
+        BondSettings settings = BondSettings.defaults().withDefaultPolicy(Policy.REDUNDANT);
+        List<FakeBlackholeRelay> relays = new ArrayList<>();
+        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
+                     new FakeDirectEgress(), settings)) {
+            server.start();
+            BondClient client = newClient(settings, LoopbackBond.identity(), LoopbackBond.SECRET);
+            for (int i = 0; i < 2; i++) {
+                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
+                relays.add(relay);
+                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
+            }
+            assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
+            CompletableFuture<byte[]> sinkHash = hashingSink(sinkServer);
+            byte[] data = LoopbackBond.randomBytes(5 << 20, 11);
+            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
+            relays.get(1).blackhole(true);
+            try (OutputStream out = flow.output()) {
+                out.write(data);
+            }
+            assertArrayEquals(LoopbackBond.sha256(data), sinkHash.get(60, TimeUnit.SECONDS));
+            client.close();
+        } finally {
+            relays.forEach(FakeBlackholeRelay::close);
+        }
+    }
+
+    private static BondClient newClient(BondSettings settings, ServerIdentity pinned, byte[] secret) {
+        return new BondClient(new KwikEngine(), LoopbackBond.USER, secret,
+                CertificatePin.pinningTrustManager(CertificatePin.of(pinned.certificate())), "localhost", settings,
+                FlowClassifier.always(settings.defaultPolicy()));
+    }
+}

@@ -1,0 +1,66 @@
+package io.quicbond.transport.session;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * A UDP relay between one client and a server that can be switched to drop everything, like a cellular link
+ * that dies without a word. (The full link emulator with rate, delay and loss lives in the interop module.)
+ */
+final class FakeBlackholeRelay implements AutoCloseable {
+    private final DatagramSocket front;
+    private final DatagramSocket back;
+    private final InetSocketAddress target;
+    private volatile SocketAddress client;
+    private volatile boolean blackholed;
+
+    FakeBlackholeRelay(InetSocketAddress target) throws IOException {
+        this.target = target;
+        front = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        back = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        front.setReceiveBufferSize(4 << 20);
+        back.setReceiveBufferSize(4 << 20);
+        Thread.ofPlatform().daemon().start(() -> pump(front, true));
+        Thread.ofPlatform().daemon().start(() -> pump(back, false));
+    }
+
+    private void pump(DatagramSocket from, boolean upstream) {
+        byte[] buf = new byte[65535];
+        try {
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                from.receive(p);
+                if (upstream) {
+                    client = p.getSocketAddress();
+                }
+                if (blackholed) {
+                    continue;
+                }
+                SocketAddress to = upstream ? target : client;
+                if (to != null) {
+                    (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
+                }
+            }
+        } catch (IOException closed) {
+            // relay closed
+        }
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) front.getLocalSocketAddress();
+    }
+
+    void blackhole(boolean on) {
+        blackholed = on;
+    }
+
+    @Override
+    public void close() {
+        front.close();
+        back.close();
+    }
+}
