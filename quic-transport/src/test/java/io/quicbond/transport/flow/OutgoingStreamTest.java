@@ -1,0 +1,220 @@
+package io.quicbond.transport.flow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class OutgoingStreamTest {
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void chunksCoverTheWrittenBytesAndTheFinTakesOnePosition() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath p = new FakePath(1);
+        byte[] data = bytes(100_000, 1);
+        s.write(data, 0, data.length);
+        s.close();
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        Chunk c;
+        Chunk last = null;
+        while ((c = s.takeChunk(p, 16384, false, 0)) != null) {
+            got.write(c.payload(), 0, c.length());
+            last = c;
+        }
+        assertArrayEquals(data, got.toByteArray());
+        assertTrue(last.fin());
+        assertEquals(100_001, p.unacked, "the FIN is one position");
+        s.onAck(100_001, 2 << 20);
+        assertTrue(s.isFinished());
+        assertEquals(0, p.unacked);
+        assertEquals(100_001, p.delivered);
+    }
+
+    @Test
+    void chunksMoveToSurvivingUplinkWhenOneGoesSilent() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath dead = new FakePath(1);
+        FakePath alive = new FakePath(2);
+        byte[] data = bytes(50_000, 2);
+        s.write(data, 0, data.length);
+        Chunk a = s.takeChunk(dead, 20_000, false, 0);
+        Chunk b = s.takeChunk(alive, 20_000, false, 0);
+        assertEquals(0, a.offset());
+        assertEquals(20_000, b.offset());
+        assertEquals(20_000, s.pathFailed(dead));
+        assertEquals(0, dead.unacked);
+        Chunk again = s.takeChunk(alive, 50_000, false, 0);
+        assertTrue(again.retransmission());
+        assertEquals(0, again.offset());
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 20_000), Arrays.copyOf(again.payload(), again.length()));
+        Chunk rest = s.takeChunk(alive, 50_000, false, 0);
+        assertEquals(40_000, rest.offset());
+        assertEquals(10_000, rest.length());
+    }
+
+    @Test
+    void acknowledgedBytesAreNotResentWhenTheirPathFails() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath p = new FakePath(1);
+        byte[] data = bytes(30_000, 3);
+        s.write(data, 0, data.length);
+        s.takeChunk(p, 30_000, false, 0);
+        s.onAck(10_000, 1 << 20);
+        assertEquals(20_000, s.pathFailed(p));
+        Chunk c = s.takeChunk(new FakePath(2), 100_000, false, 0);
+        assertEquals(10_000, c.offset());
+        assertEquals(20_000, c.length());
+    }
+
+    @Test
+    void peerWindowLimitsNewBytesButNotTheFin() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1000);
+        FakePath p = new FakePath(1);
+        s.write(bytes(1000, 4), 0, 1000);
+        s.close();
+        Chunk c = s.takeChunk(p, 5000, false, 0);
+        assertEquals(1000, c.length());
+        assertTrue(c.fin(), "the FIN needs no window");
+        assertNull(s.takeChunk(p, 5000, false, 0));
+
+        OutgoingStream t = new OutgoingStream(2, 1 << 20, 1000);
+        t.write(bytes(3000, 5), 0, 3000);
+        assertEquals(1000, t.takeChunk(p, 5000, false, 0).length());
+        assertNull(t.takeChunk(p, 5000, false, 0), "window exhausted");
+        t.onAck(500, 2500);
+        assertEquals(1500, t.takeChunk(p, 5000, false, 0).length());
+    }
+
+    @Test
+    void redundantPathsEachCarryEveryByte() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath a = new FakePath(1);
+        FakePath b = new FakePath(2);
+        s.write(bytes(40_000, 6), 0, 40_000);
+        long aBytes = 0;
+        long bBytes = 0;
+        Chunk c;
+        while ((c = s.takeChunk(a, 16384, true, 0)) != null) {
+            aBytes += c.length();
+        }
+        while ((c = s.takeChunk(b, 16384, true, 0)) != null) {
+            bBytes += c.length();
+        }
+        assertEquals(40_000, aBytes);
+        assertEquals(40_000, bBytes);
+        s.onAck(40_000, 1 << 20);
+        assertEquals(0, a.unacked);
+        assertEquals(0, b.unacked);
+    }
+
+    @Test
+    void writerBlocksOnAFullBufferUntilAnAckFreesIt() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 10_000, 1 << 20);
+        FakePath p = new FakePath(1);
+        s.write(bytes(10_000, 7), 0, 10_000);
+        CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
+            try {
+                s.write(new byte[5000], 0, 5000);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertFalse(blocked.isDone());
+        s.takeChunk(p, 10_000, false, 0);
+        s.onAck(6000, 1 << 20);
+        blocked.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void abortFailsBlockedWriters() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 100, 1 << 20);
+        s.write(new byte[100], 0, 100);
+        CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
+            try {
+                s.write(new byte[1], 0, 1);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(50);
+        s.abort();
+        assertThrows(Exception.class, () -> blocked.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void lateHeadOfLineRangeIsReinjected() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath slow = new FakePath(1);
+        FakePath fast = new FakePath(2);
+        s.write(bytes(20_000, 8), 0, 20_000);
+        s.takeChunk(slow, 10_000, false, 0);
+        s.takeChunk(fast, 10_000, false, 0);
+        assertEquals(0, s.reinjectLate(50, 100, fast), "not late yet");
+        assertEquals(10_000, s.reinjectLate(200, 100, fast));
+        Chunk c = s.takeChunk(fast, 20_000, false, 200);
+        assertEquals(0, c.offset());
+        assertTrue(c.retransmission());
+    }
+
+    /** Random interleavings of writes, takes on three paths, acks and failures never lose or corrupt a byte. */
+    @Test
+    void randomScheduleDeliversEveryByteExactly() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            Random r = new Random(round);
+            OutgoingStream s = new OutgoingStream(1, 1 << 30, 1 << 30);
+            FakePath[] paths = {new FakePath(1), new FakePath(2), new FakePath(3)};
+            byte[] data = bytes(200_000 + r.nextInt(100_000), round);
+            int written = 0;
+            byte[] received = new byte[data.length];
+            boolean[] have = new boolean[data.length + 1];
+            long contiguous = 0;
+            while (contiguous < data.length + 1) {
+                int op = r.nextInt(10);
+                if (op < 3 && written < data.length) {
+                    int n = Math.min(data.length - written, 1 + r.nextInt(40_000));
+                    s.write(data, written, n);
+                    written += n;
+                    if (written == data.length) {
+                        s.close();
+                    }
+                } else if (op < 8) {
+                    Chunk c = s.takeChunk(paths[r.nextInt(3)], 1 + r.nextInt(20_000), false, 0);
+                    if (c != null && r.nextInt(5) > 0) { // some chunks are "lost" with their path
+                        System.arraycopy(c.payload(), 0, received, (int) c.offset(), c.length());
+                        for (long i = c.offset(); i < c.offset() + c.length(); i++) {
+                            have[(int) i] = true;
+                        }
+                        if (c.fin()) {
+                            have[data.length] = true;
+                        }
+                    }
+                } else if (op < 9) {
+                    while (contiguous < have.length && have[(int) contiguous]) {
+                        contiguous++;
+                    }
+                    s.onAck(contiguous, 1 << 30);
+                } else {
+                    s.pathFailed(paths[r.nextInt(3)]);
+                }
+            }
+            assertArrayEquals(data, received);
+            assertTrue(s.isFinished());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.quicbond.transport.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SchedulerTest {
+    private final Scheduler scheduler = new Scheduler();
+    private final FakeUplink lte = new FakeUplink("lte", 40, 40);
+    private final FakeUplink dsl = new FakeUplink("dsl", 100, 20);
+    private final FakeUplink sat = new FakeUplink("sat", 200, 10);
+    private final List<FakeUplink> all = List.of(lte, dsl, sat);
+
+    @Test
+    void aggregateLeavesChunksToTheFastLinkWhileItsBacklogIsShort() {
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, lte, all, 16384));
+        assertFalse(scheduler.mayCarry(Policy.AGGREGATE, sat, all, 16384), "sat would deliver later than lte");
+    }
+
+    @Test
+    void aggregateUsesTheSlowLinkOnceTheFastOneIsBacklogged() {
+        lte.unacked = 2_000_000; // 400 ms of backlog at 40 Mbit/s
+        dsl.unacked = 600_000;   // 240 ms at 20 Mbit/s
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, sat, all, 16384));
+    }
+
+    @Test
+    void unhealthyUplinksNeverCarry() {
+        lte.healthy = false;
+        for (Policy p : Policy.values()) {
+            assertFalse(scheduler.mayCarry(p, lte, all, 16384), p.toString());
+        }
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384), "dsl is now the fastest healthy");
+    }
+
+    @Test
+    void lowestLatencyPicksOnlyTheLowestRtt() {
+        assertTrue(scheduler.mayCarry(Policy.LOWEST_LATENCY, lte, all, 1));
+        assertFalse(scheduler.mayCarry(Policy.LOWEST_LATENCY, dsl, all, 1));
+        lte.healthy = false;
+        assertEquals(dsl, scheduler.lowestLatency(all));
+        dsl.healthy = false;
+        sat.healthy = false;
+        assertNull(scheduler.lowestLatency(all));
+    }
+
+    @Test
+    void failoverKeepsBackupsIdleWhileAPrimaryIsUp() {
+        sat.primary = false;
+        dsl.primary = false;
+        assertTrue(scheduler.mayCarry(Policy.FAILOVER, lte, all, 1));
+        assertFalse(scheduler.mayCarry(Policy.FAILOVER, dsl, all, 1));
+        lte.healthy = false;
+        assertTrue(scheduler.mayCarry(Policy.FAILOVER, dsl, all, 1));
+        assertTrue(scheduler.mayCarry(Policy.FAILOVER, sat, all, 1));
+    }
+
+    @Test
+    void redundantUsesEveryHealthyUplink() {
+        for (FakeUplink u : all) {
+            assertTrue(scheduler.mayCarry(Policy.REDUNDANT, u, all, 1));
+        }
+    }
+
+    @Test
+    void policyNamesParseWithDashes() {
+        assertEquals(Policy.LOWEST_LATENCY, Policy.parse("lowest-latency"));
+    }
+}
