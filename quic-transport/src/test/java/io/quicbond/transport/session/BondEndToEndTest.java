@@ -38,7 +38,7 @@ class BondEndToEndTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, LoopbackBond.THREADS);
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }

@@ -52,7 +52,7 @@ class BondFailureTest {
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
-        });
+        }, LoopbackBond.THREADS);
     }
 
     @Test

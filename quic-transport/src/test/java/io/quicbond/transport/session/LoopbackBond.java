@@ -18,6 +18,11 @@ import java.util.Optional;
 
 /** A bond server and client on loopback, built in-process, for end-to-end tests of the transport. */
 final class LoopbackBond implements AutoCloseable {
+    /**
+     * Test code runs its peers on virtual threads: the common pool has one worker on a 2-core machine, and two
+     * blocking peers queued on it deadlock.
+     */
+    static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     static final String USER = "alice";
     static final byte[] SECRET = "correct horse battery staple".getBytes(StandardCharsets.UTF_8);
     private static final ServerIdentity IDENTITY = ServerIdentity.generate(List.of("localhost", "127.0.0.1"));
