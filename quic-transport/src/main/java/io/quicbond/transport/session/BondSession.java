@@ -164,6 +164,9 @@ public abstract class BondSession {
         if (flows.isEmpty()) {
             return null;
         }
+        if (!uplink.healthy() && !isBestOfSuspects(uplink)) {
+            return null;
+        }
         int last = lastServedFlow.getOrDefault(uplink, -1);
         Chunk c = nextChunk(uplink, maxBytes, last, true);
         if (c == null) {
@@ -189,7 +192,9 @@ public abstract class BondSession {
             if (f.policy == Policy.REDUNDANT) {
                 chunk = out.takeChunk(uplink, maxBytes, true, now);
             } else {
-                if (!out.hasSendable() || !scheduler.mayCarry(f.policy, uplink, uplinks, maxBytes)) {
+                // With every uplink suspect, the most recently heard one carries on: waiting sends nothing at all.
+                boolean allowed = uplink.healthy() ? scheduler.mayCarry(f.policy, uplink, uplinks, maxBytes) : true;
+                if (!out.hasSendable() || !allowed) {
                     continue;
                 }
                 chunk = out.takeChunk(uplink, maxBytes, false, now);
@@ -199,6 +204,20 @@ public abstract class BondSession {
             }
         }
         return null;
+    }
+
+    /** True when no uplink is healthy and {@code uplink} is the one heard from most recently. */
+    private boolean isBestOfSuspects(Uplink uplink) {
+        Uplink best = null;
+        for (Uplink u : uplinks) {
+            if (u.healthy()) {
+                return false;
+            }
+            if (!u.isDown() && (best == null || u.lastHeardNanos() > best.lastHeardNanos())) {
+                best = u;
+            }
+        }
+        return best == uplink;
     }
 
     // ---- frames ----

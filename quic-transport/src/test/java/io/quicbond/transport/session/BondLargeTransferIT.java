@@ -86,8 +86,9 @@ class BondLargeTransferIT {
             CompletableFuture<byte[][]> far = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = peer.accept()) {
                     CompletableFuture<byte[]> down = CompletableFuture.supplyAsync(() -> {
-                        try (OutputStream out = s.getOutputStream()) {
-                            byte[] h = writeStream(out, size, 2);
+                        try {
+                            // Half-close only: closing the socket's stream would close the socket and cut the upload.
+                            byte[] h = writeStream(s.getOutputStream(), size, 2);
                             s.shutdownOutput();
                             return h;
                         } catch (Exception e) {

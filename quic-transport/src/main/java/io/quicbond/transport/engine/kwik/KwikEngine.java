@@ -7,7 +7,6 @@ import io.quicbond.transport.engine.QuicListener;
 import io.quicbond.transport.engine.ServerListenSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.util.function.Consumer;
 import tech.kwik.core.QuicClientConnection;
 import tech.kwik.core.QuicConnection;
@@ -71,12 +70,12 @@ public final class KwikEngine implements QuicEngine {
             }
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        return new KwikLink(connection, spec.server(), socketHolder[0]);
+        return new KwikLink(connection, spec.server(), socketHolder[0], null);
     }
 
     @Override
     public QuicListener listen(ServerListenSpec spec, Consumer<QuicLink> onConnection) throws IOException {
-        ResilientDatagramSocket socket = new ResilientDatagramSocket(spec.listen());
+        ResilientDatagramSocket socket = new ResilientDatagramSocket(spec.listen(), true);
         int idleSeconds = (int) Math.max(1, spec.idleTimeout().toSeconds());
         ServerConnectionConfig config = ServerConnectionConfig.builder()
                 .maxIdleTimeoutInSeconds(idleSeconds)
@@ -102,7 +101,7 @@ public final class KwikEngine implements QuicEngine {
             @Override
             public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
                 InetSocketAddress peer = connection instanceof ServerConnection sc ? sc.getInitialRemoteAddress() : null;
-                KwikLink link = new KwikLink(connection, peer, null);
+                KwikLink link = new KwikLink(connection, peer, null, socket);
                 onConnection.accept(link);
                 return new ApplicationProtocolConnection() {
                     @Override
@@ -147,9 +146,5 @@ public final class KwikEngine implements QuicEngine {
     private static Logger quietLogger() {
         Logger logger = new NullLogger();
         return logger;
-    }
-
-    static boolean isSocketError(Throwable t) {
-        return t instanceof SocketException;
     }
 }

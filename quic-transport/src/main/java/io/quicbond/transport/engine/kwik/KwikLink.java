@@ -29,16 +29,20 @@ final class KwikLink implements QuicLink {
     private final QuicConnection connection;
     private final InetSocketAddress peer;
     private final ResilientDatagramSocket ownSocket;
+    /** Server side: the listener's shared socket, which counts packets per peer address. */
+    private final ResilientDatagramSocket sharedSocket;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer<LinkStream> peerStreamHandler = s -> { };
     private volatile Consumer<String> closedHandler = r -> { };
     private volatile String closeReason;
     private volatile long peerCloseCode = -1;
 
-    KwikLink(QuicConnection connection, InetSocketAddress peer, ResilientDatagramSocket ownSocket) {
+    KwikLink(QuicConnection connection, InetSocketAddress peer, ResilientDatagramSocket ownSocket,
+             ResilientDatagramSocket sharedSocket) {
         this.connection = connection;
         this.peer = peer;
         this.ownSocket = ownSocket;
+        this.sharedSocket = sharedSocket;
         connection.setConnectionListener(new ConnectionListener() {
             @Override
             public void disconnected(ConnectionTerminatedEvent event) {
@@ -133,7 +137,8 @@ final class KwikLink implements QuicLink {
         } catch (RuntimeException e) {
             return LinkStats.UNKNOWN;
         }
-        long received = ownSocket != null ? ownSocket.packetsReceived() : -1;
+        long received = ownSocket != null ? ownSocket.packetsReceived()
+                : sharedSocket != null ? sharedSocket.packetsFrom(peer) : -1;
         return new LinkStats(s.smoothedRtt() * 1000L, s.rttVar() * 1000L, s.packetsSent(), s.lostPackets(),
                 s.bytesSent(), received, -1, -1);
     }
@@ -171,6 +176,9 @@ final class KwikLink implements QuicLink {
     private void markClosed(String reason) {
         if (closed.compareAndSet(false, true)) {
             closeReason = reason;
+            if (sharedSocket != null) {
+                sharedSocket.forgetPeer(peer);
+            }
             closedHandler.accept(reason);
         }
     }

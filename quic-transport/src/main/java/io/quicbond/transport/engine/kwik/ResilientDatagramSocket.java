@@ -29,9 +29,16 @@ final class ResilientDatagramSocket extends DatagramSocket {
     private final AtomicLong packetsReceived = new AtomicLong();
     private final AtomicLong sendErrors = new AtomicLong();
     private volatile long lastReceiveNanos = System.nanoTime();
+    /** Server sockets: when each peer was last heard from, so that each connection can tell it is alive. */
+    private final java.util.concurrent.ConcurrentHashMap<SocketAddress, long[]> lastHeardByPeer;
 
     ResilientDatagramSocket(SocketAddress bind) throws SocketException {
+        this(bind, false);
+    }
+
+    ResilientDatagramSocket(SocketAddress bind, boolean trackPeers) throws SocketException {
         super(bind);
+        lastHeardByPeer = trackPeers ? new java.util.concurrent.ConcurrentHashMap<>() : null;
         try {
             setReceiveBufferSize(SOCKET_BUFFER_BYTES);
             setSendBufferSize(SOCKET_BUFFER_BYTES);
@@ -47,7 +54,19 @@ final class ResilientDatagramSocket extends DatagramSocket {
             try {
                 super.receive(packet);
                 packetsReceived.incrementAndGet();
-                lastReceiveNanos = System.nanoTime();
+                long now = System.nanoTime();
+                lastReceiveNanos = now;
+                if (lastHeardByPeer != null) {
+                    long[] slot = lastHeardByPeer.get(packet.getSocketAddress());
+                    if (slot == null) {
+                        if (lastHeardByPeer.size() < 100_000) {
+                            lastHeardByPeer.put(packet.getSocketAddress(), new long[]{now, 1});
+                        }
+                    } else {
+                        slot[0] = now;
+                        slot[1]++;
+                    }
+                }
                 return;
             } catch (SocketTimeoutException timeout) {
                 throw timeout;
@@ -81,5 +100,18 @@ final class ResilientDatagramSocket extends DatagramSocket {
 
     long lastReceiveNanos() {
         return lastReceiveNanos;
+    }
+
+    /** Packets received from {@code peer} (server sockets), or -1 when unknown. */
+    long packetsFrom(SocketAddress peer) {
+        long[] slot = lastHeardByPeer == null || peer == null ? null : lastHeardByPeer.get(peer);
+        return slot == null ? -1 : slot[1];
+    }
+
+    /** Forgets a peer whose connection ended. */
+    void forgetPeer(SocketAddress peer) {
+        if (lastHeardByPeer != null && peer != null) {
+            lastHeardByPeer.remove(peer);
+        }
     }
 }
