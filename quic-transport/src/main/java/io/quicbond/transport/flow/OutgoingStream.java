@@ -283,33 +283,29 @@ public final class OutgoingStream {
     }
 
     /**
-     * If the oldest unacknowledged range was sent more than {@code deadlineNanos} ago on a path other than
-     * {@code fastest}, queue it for retransmission (the head-of-line blocker on a slow or lossy path).
-     * Returns the bytes queued.
+     * Head-of-line rescue: if the range holding up the far end's in-order delivery (the one containing the
+     * acknowledged offset) was sent on another path than {@code fastest} longer ago than that path's deadline,
+     * queue it for retransmission, so that a slow or lossy path cannot stall the flow. Returns the bytes queued.
      */
-    public long reinjectLate(long nowNanos, long deadlineNanos, PathAccount fastest) {
+    public long reinjectLate(long nowNanos, java.util.function.ToLongFunction<PathAccount> deadlineNanos,
+                             PathAccount fastest) {
         lock.lock();
         try {
-            if (!retransmit.isEmpty()) {
+            if (!retransmit.isEmpty() || aborted) {
                 return 0;
             }
-            SentRange oldest = null;
             for (Map.Entry<PathAccount, List<SentRange>> e : inFlight.entrySet()) {
                 if (e.getKey() == fastest) {
                     continue;
                 }
                 for (SentRange r : e.getValue()) {
-                    if (r.end > acked && r.start <= acked && nowNanos - r.sentNanos > deadlineNanos) {
-                        oldest = r;
+                    if (r.start <= acked && r.end > acked && nowNanos - r.sentNanos > deadlineNanos.applyAsLong(e.getKey())) {
+                        addRetransmit(acked, r.end);
+                        return r.end - acked;
                     }
                 }
             }
-            if (oldest == null) {
-                return 0;
-            }
-            long start = Math.max(oldest.start, acked);
-            addRetransmit(start, oldest.end);
-            return oldest.end - start;
+            return 0;
         } finally {
             lock.unlock();
         }

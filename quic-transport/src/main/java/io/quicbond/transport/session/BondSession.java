@@ -49,6 +49,8 @@ public abstract class BondSession {
     protected volatile boolean closed;
     private Thread housekeeping;
     private long lastSlowTickNanos;
+    private long ticks;
+    protected final AtomicLong lateReinjections = new AtomicLong();
 
     protected BondSession(byte[] sessionId, BondSettings settings) {
         this.sessionId = sessionId.clone();
@@ -354,6 +356,9 @@ public abstract class BondSession {
             try {
                 long now = System.nanoTime();
                 flushAcks();
+                if (++ticks % 4 == 0) {
+                    rescueHeadOfLine(now);
+                }
                 if (now - lastSlowTickNanos >= settings.probeInterval().toNanos()) {
                     lastSlowTickNanos = now;
                     slowTick(now);
@@ -363,6 +368,38 @@ public abstract class BondSession {
                 LOG.log(Level.WARNING, "session " + shortId() + ": housekeeping failed", e);
             }
         }
+    }
+
+    /**
+     * A chunk still unacknowledged past its path's deadline (its RTT, variance and backlog, plus a margin) while
+     * it holds up in-order delivery is sent again on the fastest healthy uplink.
+     */
+    private void rescueHeadOfLine(long now) {
+        Uplink fastest = controlUplink();
+        if (fastest == null || uplinks.size() < 2) {
+            return;
+        }
+        for (BondFlow f : flows.values()) {
+            OutgoingStream out = f.out;
+            if (out == null || f.policy == Policy.REDUNDANT) {
+                continue;
+            }
+            long moved = out.reinjectLate(now, this::deadlineNanos, fastest);
+            if (moved > 0) {
+                lateReinjections.incrementAndGet();
+                reinjectedBytes.addAndGet(moved);
+                fastest.wake();
+            }
+        }
+    }
+
+    private long deadlineNanos(io.quicbond.transport.flow.PathAccount path) {
+        if (!(path instanceof Uplink u)) {
+            return Long.MAX_VALUE;
+        }
+        double rate = u.deliveryRate() > 0 ? u.deliveryRate() : 1_000_000;
+        long backlog = (long) (u.unackedBytes() / rate * 1e9);
+        return u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos() + backlog + TimeUnit.MILLISECONDS.toNanos(50);
     }
 
     private void flushAcks() {

@@ -165,8 +165,8 @@ class OutgoingStreamTest {
         s.write(bytes(20_000, 8), 0, 20_000);
         s.takeChunk(slow, 10_000, false, 0);
         s.takeChunk(fast, 10_000, false, 0);
-        assertEquals(0, s.reinjectLate(50, 100, fast), "not late yet");
-        assertEquals(10_000, s.reinjectLate(200, 100, fast));
+        assertEquals(0, s.reinjectLate(50, path -> 100, fast), "not late yet");
+        assertEquals(10_000, s.reinjectLate(200, path -> 100, fast));
         Chunk c = s.takeChunk(fast, 20_000, false, 200);
         assertEquals(0, c.offset());
         assertTrue(c.retransmission());
