@@ -299,7 +299,7 @@ public abstract class BondSession {
             List<Uplink> healthy = healthyUplinks();
             for (Uplink u : healthy.isEmpty() ? uplinks : healthy) {
                 u.sent.add(payload.length);
-                u.sendDatagramOrControl(frame);
+                u.sendUdp(frame);
             }
             return;
         }
@@ -309,7 +309,7 @@ public abstract class BondSession {
             return;
         }
         target.sent.add(payload.length);
-        target.sendDatagramOrControl(frame);
+        target.sendUdp(frame);
     }
 
     private Uplink udpUplink(Policy policy) {

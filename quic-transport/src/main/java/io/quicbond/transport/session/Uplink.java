@@ -43,6 +43,10 @@ public final class Uplink implements UplinkView, PathAccount {
     private final LinkStream stream;
     private final BondSession session;
     private final ConcurrentLinkedQueue<byte[]> control = new ConcurrentLinkedQueue<>();
+    /** UDP packets that could not go as datagrams wait on the stream; beyond this they are dropped (it is UDP). */
+    static final long MAX_QUEUED_UDP_BYTES = 1 << 20;
+    private final AtomicLong queuedUdpBytes = new AtomicLong();
+    final AtomicLong udpDropped = new AtomicLong();
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong unacked = new AtomicLong();
     final RateMeter delivered = new RateMeter();
@@ -116,7 +120,7 @@ public final class Uplink implements UplinkView, PathAccount {
             while (!down.get()) {
                 boolean progress = false;
                 byte[] frame;
-                while ((frame = control.poll()) != null) {
+                while ((frame = control.poll()) != null || (frame = pollUdp()) != null) {
                     if (pos + frame.length > batch.length) {
                         out.write(batch, 0, pos);
                         pos = 0;
@@ -153,19 +157,40 @@ public final class Uplink implements UplinkView, PathAccount {
         }
     }
 
+    private byte[] pollUdp() {
+        byte[] f = udpQueue.poll();
+        if (f != null) {
+            queuedUdpBytes.addAndGet(-f.length);
+        }
+        return f;
+    }
+
     /** Queues a control frame for this uplink and wakes its writer. */
     void sendControl(Frame frame) {
         control.add(FrameCodec.encode(frame));
         wake();
     }
 
-    /** Sends a frame as a QUIC datagram if it fits, else on the bond stream. */
-    void sendDatagramOrControl(Frame frame) {
+    /**
+     * Sends a UDP frame as a QUIC datagram if it fits and the engine takes it, else on the bond stream, where at
+     * most {@link #MAX_QUEUED_UDP_BYTES} may wait (more is dropped and counted, as a router queue would).
+     */
+    void sendUdp(Frame.Udp frame) {
         byte[] datagram = FrameCodec.encodeDatagram(frame);
-        if (datagram.length > link.maxDatagramPayload() || !link.sendDatagram(datagram)) {
-            sendControl(frame);
+        if (datagram.length <= link.maxDatagramPayload() && link.sendDatagram(datagram)) {
+            return;
         }
+        if (queuedUdpBytes.get() > MAX_QUEUED_UDP_BYTES) {
+            udpDropped.incrementAndGet();
+            return;
+        }
+        byte[] framed = FrameCodec.encode(frame);
+        queuedUdpBytes.addAndGet(framed.length);
+        udpQueue.add(framed);
+        wake();
     }
+
+    private final ConcurrentLinkedQueue<byte[]> udpQueue = new ConcurrentLinkedQueue<>();
 
     /** Sends a probe or other expendable frame as a datagram only; returns false when it could not. */
     boolean sendDatagramOnly(Frame frame) {

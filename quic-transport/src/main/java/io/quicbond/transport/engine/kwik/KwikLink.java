@@ -32,6 +32,12 @@ final class KwikLink implements QuicLink {
     /** Server side: the listener's shared socket, which counts packets per peer address. */
     private final ResilientDatagramSocket sharedSocket;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * kwik queues datagrams without bound and, with NewReno's window frozen (KWIK.md defect 2), may send only a
+     * few per RTT; beyond this many not yet sent, sendDatagram says no and the bond uses its stream instead.
+     */
+    static final int MAX_QUEUED_DATAGRAMS = 16;
+    private final java.util.concurrent.atomic.AtomicLong datagramsSubmitted = new java.util.concurrent.atomic.AtomicLong();
     private volatile Consumer<LinkStream> peerStreamHandler = s -> { };
     private volatile Consumer<String> closedHandler = r -> { };
     private volatile String closeReason;
@@ -101,7 +107,11 @@ final class KwikLink implements QuicLink {
             return false;
         }
         try {
+            if (datagramsSubmitted.get() - connection.getStats().datagramsSent() >= MAX_QUEUED_DATAGRAMS) {
+                return false;
+            }
             connection.sendDatagram(payload);
+            datagramsSubmitted.incrementAndGet();
             return true;
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "datagram not sent", e);
