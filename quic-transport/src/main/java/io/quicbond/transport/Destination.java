@@ -41,11 +41,51 @@ public record Destination(String host, int port) {
         if (!host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.' || c == '%')) {
             throw new IllegalArgumentException("not an IPv6 address: " + host);
         }
+        InetAddress address;
         try {
-            return InetAddress.getByName(host).getHostAddress();
+            address = InetAddress.getByName(host);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IPv6 address: " + host);
         }
+        return address instanceof Inet6Address ? rfc5952(address.getAddress()) : address.getHostAddress();
+    }
+
+    /** The RFC 5952 text form: lower case, no leading zeros, the longest run (2+) of zero groups as "::". */
+    static String rfc5952(byte[] a) {
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     public static Destination of(InetAddress address, int port) {

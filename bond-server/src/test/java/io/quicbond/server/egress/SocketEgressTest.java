@@ -207,10 +207,12 @@ class SocketEgressTest {
 
     @Test
     void malformedLiteralsAndPortZeroFailWithoutDns() {
-        for (String host : List.of("010.0.0.1", "fe80::1%lo", "1:2:3")) {
-            FlowOpenException e = assertThrows(FlowOpenException.class,
-                    () -> egress(LOOPBACK_ALLOWED, noDns()).connectTcp("alice", new Destination(host, 80)), host);
-            assertEquals(FlowError.UNREACHABLE, e.error(), host);
+        FlowOpenException leadingZeros = assertThrows(FlowOpenException.class,
+                () -> egress(LOOPBACK_ALLOWED, noDns()).connectTcp("alice", new Destination("010.0.0.1", 80)));
+        assertEquals(FlowError.UNREACHABLE, leadingZeros.error());
+        // Malformed IPv6 literals never get as far as egress: Destination refuses them when a flow is described.
+        for (String host : List.of("fe80::1%lo", "1:2:3")) {
+            assertThrows(IllegalArgumentException.class, () -> new Destination(host, 80), host);
         }
         FlowOpenException e = assertThrows(FlowOpenException.class,
                 () -> egress(LOOPBACK_ALLOWED, noDns()).openUdp("alice", new Destination("127.0.0.1", 0)));

@@ -1,0 +1,260 @@
+package io.quicbond.client;
+
+import io.quicbond.client.config.ClientConfig;
+import io.quicbond.client.config.HostPort;
+import io.quicbond.client.ingress.Ingress;
+import io.quicbond.client.ingress.forward.TcpForwardIngress;
+import io.quicbond.client.ingress.forward.TcpForwardSettings;
+import io.quicbond.client.ingress.forward.UdpForwardIngress;
+import io.quicbond.client.ingress.forward.UdpForwardSettings;
+import io.quicbond.client.ingress.http.HttpProxyIngress;
+import io.quicbond.client.ingress.http.HttpProxySettings;
+import io.quicbond.client.ingress.socks5.Socks5Ingress;
+import io.quicbond.client.ingress.socks5.Socks5Settings;
+import io.quicbond.client.status.StatusDocument;
+import io.quicbond.client.status.StatusServer;
+import io.quicbond.transport.engine.QuicEngine;
+import io.quicbond.transport.engine.kwik.KwikEngine;
+import io.quicbond.transport.session.BondClient;
+import io.quicbond.transport.session.ClientStatus;
+import io.quicbond.transport.session.UplinkSpec;
+import io.quicbond.transport.tls.CertificatePin;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The client, wired from its configuration in one place: the bond ({@link BondClient} on the configured QUIC
+ * engine, the server's key pinned, the policy rules as classifier), one uplink per configured uplink, the
+ * ingresses (SOCKS5, HTTP proxy, port forwards) on the bond, and the local status endpoint.
+ *
+ * <p>{@link #start} binds every listener before any uplink connects, so a port already in use fails the start at
+ * once and nothing is left running. Uplinks connect in the background and reconnect forever; {@link #awaitUplinks}
+ * waits for them. The session logs uplink events ("uplink lte0 up", "... down: ...") at INFO itself; this class
+ * adds a WARNING when an uplink cannot connect, once per new reason.
+ *
+ * <p>Threads: any thread may call any method; the threads it starts are the bond's, the ingresses' and the status
+ * endpoint's (docs/concurrency.md). {@link #close()} stops them all; it never throws and is idempotent.
+ */
+public final class BondClientApp implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BondClientApp.class.getName());
+    private static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
+
+    private final ClientConfig config;
+    private final BondClient client;
+    private final List<Ingress> ingresses = new ArrayList<>();
+    private Ingress socks5;
+    private Ingress http;
+    private final List<Ingress> forwards = new ArrayList<>();
+    private StatusServer statusServer;
+    private Thread watcher;
+    private volatile boolean closed;
+
+    private BondClientApp(ClientConfig config, BondClient client) {
+        this.config = config;
+        this.client = client;
+    }
+
+    /**
+     * Starts the client with the engine the config names ({@code "kwik"}).
+     *
+     * @throws IOException when a listener cannot be bound (everything started so far is closed again)
+     */
+    public static BondClientApp start(ClientConfig config) throws IOException {
+        return start(config, engine(config.engine()));
+    }
+
+    /**
+     * Starts the client on a given QUIC engine (tests use this to put a lossy socket under the bond); the config's
+     * {@code engine} is ignored.
+     *
+     * @throws IOException when a listener cannot be bound (everything started so far is closed again)
+     */
+    public static BondClientApp start(ClientConfig config, QuicEngine engine) throws IOException {
+        BondClient client = new BondClient(engine, config.user(), config.secretBytes(),
+                CertificatePin.pinningTrustManager(config.server().pin()), config.server().serverName(),
+                config.bond().settings(config.policy().defaultPolicy()), config.policy().classifier());
+        BondClientApp app = new BondClientApp(config, client);
+        try {
+            app.startListeners();
+            for (ClientConfig.Uplink u : config.uplinks()) {
+                client.addUplink(uplinkSpec(config, u));
+            }
+            app.watcher = Thread.ofVirtual().name("uplink-watcher").start(app::watchConnectErrors);
+        } catch (IOException | RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        return app;
+    }
+
+    private static QuicEngine engine(String name) {
+        return switch (name) {
+            case "kwik" -> new KwikEngine();
+            default -> throw new IllegalArgumentException("unknown engine '" + name + "'");
+        };
+    }
+
+    private void startListeners() throws IOException {
+        if (config.socks5() != null) {
+            ClientConfig.Socks5 s = config.socks5();
+            Map<String, String> users = s.username() == null ? Map.of() : Map.of(s.username(), s.password());
+            socks5 = started(new Socks5Ingress(new Socks5Settings(s.listen(), users, s.handshakeTimeout()), client));
+        }
+        if (config.http() != null) {
+            http = started(new HttpProxyIngress(new HttpProxySettings(config.http().listen()), client));
+        }
+        for (ClientConfig.Forward f : config.forwards()) {
+            forwards.add(started(switch (f.protocol()) {
+                case TCP -> new TcpForwardIngress(new TcpForwardSettings(f.listen(), f.to()), client);
+                case UDP -> new UdpForwardIngress(new UdpForwardSettings(f.listen(), f.to(),
+                        config.bond().udpIdleTimeout()), client);
+            }));
+        }
+        statusServer = StatusServer.start(config.statusListen(), this::status);
+    }
+
+    private Ingress started(Ingress ingress) throws IOException {
+        ingresses.add(ingress);
+        ingress.start();
+        return ingress;
+    }
+
+    /**
+     * The uplink as the bond runs it. With an interface and no bind address, the interface's address at this moment
+     * is the source address (IPv4 first unless the server is an IPv6 literal); an interface that is absent or has
+     * no address leaves the source to the routing table, with a warning.
+     */
+    static UplinkSpec uplinkSpec(ClientConfig config, ClientConfig.Uplink u) {
+        HostPort server = config.serverFor(u);
+        InetAddress bind = u.bindAddress();
+        if (bind == null && u.bindInterface() != null) {
+            boolean wantV6 = server.isIpLiteral() && server.toSocketAddress().getAddress() instanceof java.net.Inet6Address;
+            bind = interfaceAddress(u.bindInterface(), wantV6).orElse(null);
+            if (bind == null) {
+                LOG.log(System.Logger.Level.WARNING, "uplink " + u.name() + ": interface " + u.bindInterface()
+                        + " is absent or has no " + (wantV6 ? "IPv6" : "IPv4") + " address; its traffic follows the"
+                        + " routing table (set bind_address to pin it)");
+            } else {
+                LOG.log(System.Logger.Level.INFO, "uplink " + u.name() + ": bound to " + bind.getHostAddress()
+                        + " of interface " + u.bindInterface());
+            }
+        }
+        return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), u.primary());
+    }
+
+    private static Optional<InetAddress> interfaceAddress(String name, boolean wantV6) {
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(name);
+            if (nif == null) {
+                return Optional.empty();
+            }
+            return Collections.list(nif.getInetAddresses()).stream()
+                    .filter(a -> (a instanceof Inet4Address) != wantV6)
+                    .filter(a -> !a.isLinkLocalAddress())
+                    .findFirst();
+        } catch (SocketException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Logs why an uplink cannot connect (a wrong pin, an unreachable server), once per new reason: the bond itself
+     * logs connect failures at debug level only, and the session's events start when an uplink is up.
+     */
+    private void watchConnectErrors() {
+        Map<String, String> logged = new java.util.HashMap<>();
+        while (!closed) {
+            for (ClientStatus.ConfiguredUplink u : client.status().configured()) {
+                String error = "connecting".equals(u.state()) ? u.lastError() : null;
+                if (error != null && !error.equals(logged.get(u.name()))) {
+                    String server = config.uplinks().stream().filter(c -> c.name().equals(u.name())).findFirst()
+                            .map(c -> config.serverFor(c).toString()).orElse(u.server());
+                    LOG.log(System.Logger.Level.WARNING, "uplink " + u.name() + " not connected to " + server + ": " + error);
+                }
+                logged.put(u.name(), error);
+            }
+            try {
+                Thread.sleep(WATCH_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    public ClientConfig config() {
+        return config;
+    }
+
+    /** The bond: the {@link io.quicbond.transport.FlowTransport} every ingress uses. */
+    public BondClient transport() {
+        return client;
+    }
+
+    /** Where the SOCKS5 ingress listens (the real port when the config said 0); null when it is off. */
+    public InetSocketAddress socks5Address() {
+        return socks5 == null ? null : socks5.boundAddress();
+    }
+
+    /** Where the HTTP proxy listens; null when it is off. */
+    public InetSocketAddress httpAddress() {
+        return http == null ? null : http.boundAddress();
+    }
+
+    /** Where each port forward listens, in configuration order. */
+    public List<InetSocketAddress> forwardAddresses() {
+        return forwards.stream().map(Ingress::boundAddress).toList();
+    }
+
+    /** Where the status endpoint listens. */
+    public InetSocketAddress statusAddress() {
+        return statusServer.address();
+    }
+
+    /** Blocks until at least {@code count} uplinks are up or the timeout passes; returns whether they are. */
+    public boolean awaitUplinks(int count, Duration timeout) throws InterruptedException {
+        return client.awaitUplinks(count, timeout);
+    }
+
+    /** What {@code GET /status} shows. */
+    public StatusDocument status() {
+        List<StatusDocument.Forward> fw = new ArrayList<>();
+        for (int i = 0; i < forwards.size(); i++) {
+            ClientConfig.Forward f = config.forwards().get(i);
+            fw.add(new StatusDocument.Forward(f.protocol().name().toLowerCase(Locale.ROOT),
+                    HostPort.format(forwards.get(i).boundAddress()), HostPort.of(f.to()).toString()));
+        }
+        StatusDocument.Ingresses in = new StatusDocument.Ingresses(HostPort.format(socks5Address()),
+                HostPort.format(httpAddress()), fw, statusServer == null ? null : HostPort.format(statusServer.address()));
+        return StatusDocument.of(client.status(), in);
+    }
+
+    /** Stops the status endpoint, the ingresses (their connections and flows end) and the bond. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (watcher != null) {
+            watcher.interrupt();
+        }
+        if (statusServer != null) {
+            statusServer.close();
+        }
+        for (Ingress i : ingresses.reversed()) {
+            i.close();
+        }
+        client.close();
+    }
+}

@@ -1,0 +1,247 @@
+package io.quicbond.client.config;
+
+import io.quicbond.client.rules.PolicyRule;
+import io.quicbond.client.rules.PolicyRules;
+import io.quicbond.transport.Destination;
+import io.quicbond.transport.scheduler.Policy;
+import io.quicbond.transport.session.BondSettings;
+import io.quicbond.transport.tls.CertificatePin;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The client's configuration: what {@code client.json} says, every default filled in and every field checked.
+ * Immutable; any thread. Instances from {@link #load}, {@link #parse}, {@link ShareLink#parse} and the
+ * {@code with...} methods have been validated as a whole; the record constructors themselves check only nulls.
+ *
+ * <h2>{@code client.json}</h2>
+ * JSON, keys in snake_case; an unknown key, a duplicate key or a value of the wrong JSON type is an error that names
+ * it. {@code null} means the same as an absent key. Defaults are filled in one step, then everything is validated
+ * in one step, at load time, and every problem is reported as {@code "client.json: uplinks[1].bind_address: not
+ * an IP address: 'x'"}.
+ * <pre>{@code
+ * {
+ *   "server": {                              required
+ *     "address": "bond.example.net:443",     required; HOST:PORT (name, IPv4, or [IPv6])
+ *     "pin": "sha256/…",                     required; SHA-256 of the server's public key (bond-server init)
+ *     "server_name": "quicbond"              default "quicbond"; TLS SNI and certificate name
+ *   },
+ *   "user": "alice",                         required; 1..255 bytes, no control characters
+ *   "secret": "…",                           required; base64url text as bond-server gave it; the decoded
+ *                                            bytes (1..255) are sent at login
+ *   "engine": "kwik",                        default "kwik" (the only engine so far)
+ *   "uplinks": [ {                           at least one
+ *     "name": "lte0",                        required, unique; [A-Za-z0-9._-]{1,32}
+ *     "bind_address": "10.64.0.2",           optional IP literal: the source address on this WAN
+ *     "interface": "wwan0",                  optional interface name; without bind_address, its address at
+ *                                            start is used
+ *     "server": "203.0.113.7:443",           optional HOST:PORT; default server.address
+ *     "primary": true                        default true; false = backup, used by "failover" only when no
+ *                                            primary is up
+ *   } ],
+ *   "socks5": {                              optional; absent = no SOCKS5 ingress
+ *     "listen": "127.0.0.1:1080",            default "127.0.0.1:1080"; IP literal; port 0 = any free port
+ *     "username": "u", "password": "p",      optional, both or neither (RFC 1929; 1..255 bytes each)
+ *     "handshake_timeout_ms": 10000          default 10000; 1..600000
+ *   },
+ *   "http": { "listen": "127.0.0.1:8080" },  optional; absent = no HTTP proxy; listen default "127.0.0.1:8080"
+ *   "forwards": [ {                          default []; port forwards
+ *     "protocol": "tcp",                     required; "tcp" or "udp"
+ *     "listen": "0.0.0.0:2222",              required; IP literal
+ *     "to": "host.example:22"                required; HOST:PORT, resolved at the server
+ *   } ],
+ *   "policy": {                              default {"default": "aggregate", "rules": []}
+ *     "default": "aggregate",                default "aggregate"; aggregate | lowest-latency | redundant | failover
+ *     "rules": [ {                           first matching rule wins; a flow no rule matches gets the default
+ *       "protocol": "udp",                   default "any"; tcp | udp | any
+ *       "ports": "3478-3481,19302-19309",    optional; default any port
+ *       "cidr": ["10.0.0.0/8"],              optional; IP destinations in one of these networks
+ *       "domain_suffix": ["example.com"],    optional; domain destinations at or under one of these
+ *       "policy": "redundant"                required
+ *     } ]                                    (cidr and domain_suffix together: either may match)
+ *   },
+ *   "status_listen": "127.0.0.1:7071",       default "127.0.0.1:7071"; loopback only (no authentication)
+ *   "bond": {                                tunables; every field has a default
+ *     "flow_window_bytes": 4194304,          default 4 MiB; 65536..1073741824; receive buffer per flow
+ *     "flow_send_buffer_bytes": 4194304,     default 4 MiB; 65536..1073741824; unacknowledged bytes per flow
+ *     "open_timeout_s": 15,                  default 15; 1..300; opening a flow end to end
+ *     "udp_idle_timeout_s": 60               default 60; 1..86400; a UDP flow (and UDP forward) idles out
+ *   }
+ * }
+ * }</pre>
+ * At least one ingress ({@code socks5}, {@code http} or a forward) must be configured, and no two listeners of
+ * one protocol may share an address and port.
+ *
+ * @param socks5 null when the SOCKS5 ingress is off
+ * @param http   null when the HTTP proxy is off
+ */
+public record ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
+                           Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
+                           InetSocketAddress statusListen, Bond bond) {
+
+    /** The engines {@code engine} may name. */
+    public static final List<String> ENGINES = List.of("kwik");
+
+    public ClientConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(engine, "engine");
+        uplinks = List.copyOf(uplinks);
+        forwards = List.copyOf(forwards);
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(statusListen, "statusListen");
+        Objects.requireNonNull(bond, "bond");
+    }
+
+    /**
+     * @param address    where uplinks connect unless they name a server of their own
+     * @param pin        the server's public key pin
+     * @param serverName SNI and certificate name; default "quicbond"
+     */
+    public record Server(HostPort address, CertificatePin pin, String serverName) {
+    }
+
+    /**
+     * @param bindAddress   source address; null = unset
+     * @param bindInterface interface name; null = unset
+     * @param server        this uplink's server endpoint; null = {@link Server#address()}
+     */
+    public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
+    }
+
+    /**
+     * @param username null when no authentication is asked (then password is null too)
+     */
+    public record Socks5(InetSocketAddress listen, String username, String password, Duration handshakeTimeout) {
+        @Override
+        public String toString() {
+            return "Socks5[listen=" + HostPort.format(listen) + ", username=" + username
+                    + (password != null ? ", password=<redacted>" : "") + ", handshakeTimeout=" + handshakeTimeout + "]";
+        }
+    }
+
+    public record Http(InetSocketAddress listen) {
+    }
+
+    public enum ForwardProtocol { TCP, UDP }
+
+    public record Forward(ForwardProtocol protocol, InetSocketAddress listen, Destination to) {
+    }
+
+    /**
+     * @param defaultPolicy for flows no rule matches; default aggregate
+     * @param rules         in order; the first match wins
+     */
+    public record PolicyConfig(Policy defaultPolicy, List<PolicyRule> rules) {
+        public PolicyConfig {
+            Objects.requireNonNull(defaultPolicy, "defaultPolicy");
+            rules = List.copyOf(rules);
+        }
+
+        /** The rules as the bond's classifier. */
+        public PolicyRules classifier() {
+            return new PolicyRules(rules, defaultPolicy);
+        }
+    }
+
+    /**
+     * @param flowWindowBytes     default 4 MiB
+     * @param flowSendBufferBytes default 4 MiB
+     * @param openTimeout         default 15 s
+     * @param udpIdleTimeout      default 60 s
+     */
+    public record Bond(long flowWindowBytes, long flowSendBufferBytes, Duration openTimeout, Duration udpIdleTimeout) {
+
+        /** The bond's settings: these values over {@link BondSettings#defaults()}, with the default policy. */
+        public BondSettings settings(Policy defaultPolicy) {
+            BondSettings d = BondSettings.defaults();
+            return new BondSettings(flowWindowBytes, flowSendBufferBytes, d.maxFlowsPerSession(), openTimeout,
+                    udpIdleTimeout, d.probeInterval(), d.silenceFloor(), d.deadAfter(), d.sessionGrace(),
+                    defaultPolicy);
+        }
+    }
+
+    /**
+     * Reads, fills in and validates a config file (at most 1 MiB of UTF-8 JSON).
+     *
+     * @throws ConfigException naming the file and each problem; also when the file cannot be read
+     */
+    public static ClientConfig load(Path file) throws ConfigException {
+        return ConfigJson.load(file);
+    }
+
+    /**
+     * Parses, fills in and validates a config given as text.
+     *
+     * @param source names the text in messages, e.g. "client.json"
+     * @throws ConfigException naming the source and each problem
+     */
+    public static ClientConfig parse(String json, String source) throws ConfigException {
+        return ConfigJson.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), source);
+    }
+
+    /** As {@link #parse(String, String)}, for bytes (UTF-8, or UTF-16/32 with the encoding detected). */
+    public static ClientConfig parse(byte[] json, String source) throws ConfigException {
+        return ConfigJson.parse(json, source);
+    }
+
+    /**
+     * This config as {@code client.json} text, every default written out, so that {@link #parse} gives back an equal
+     * config.
+     *
+     * @param includeSecrets false writes "&lt;redacted&gt;" in place of the secret and the SOCKS5 password (the
+     *                       result then no longer loads)
+     */
+    public String toJson(boolean includeSecrets) {
+        return ConfigJson.write(ConfigFile.from(this, includeSecrets));
+    }
+
+    /** The secret's raw bytes, as sent at login. */
+    public byte[] secretBytes() {
+        return Base64.getUrlDecoder().decode(secret);
+    }
+
+    /** The server endpoint {@code uplink} connects to. */
+    public HostPort serverFor(Uplink uplink) {
+        return uplink.server() != null ? uplink.server() : server.address();
+    }
+
+    /**
+     * This config with the SOCKS5 ingress on {@code listen} (turned on with defaults if it was off).
+     *
+     * @throws ConfigException for a bad address, or a clash with another listener (source "command line")
+     */
+    public ClientConfig withSocks5Listen(String listen) throws ConfigException {
+        ConfigFile f = ConfigFile.from(this, true);
+        ConfigFile.Socks5File s = f.socks5() != null ? f.socks5() : new ConfigFile.Socks5File(null, null, null, null);
+        return edit(f.withSocks5(new ConfigFile.Socks5File(listen, s.username(), s.password(), s.handshakeTimeoutMs())));
+    }
+
+    /** This config with the HTTP proxy on {@code listen} (turned on if it was off). */
+    public ClientConfig withHttpListen(String listen) throws ConfigException {
+        return edit(ConfigFile.from(this, true).withHttp(new ConfigFile.HttpFile(listen)));
+    }
+
+    /** This config with the status endpoint on {@code listen}. */
+    public ClientConfig withStatusListen(String listen) throws ConfigException {
+        return edit(ConfigFile.from(this, true).withStatusListen(listen));
+    }
+
+    private static ClientConfig edit(ConfigFile f) throws ConfigException {
+        return ConfigValidator.validate(f.withDefaults(), "command line");
+    }
+
+    /** Like the record's, with the secret and the SOCKS5 password left out. */
+    @Override
+    public String toString() {
+        return "ClientConfig[server=" + server + ", user=" + user + ", secret=<redacted>, engine=" + engine
+                + ", uplinks=" + uplinks + ", socks5=" + socks5 + ", http=" + http + ", forwards=" + forwards
+                + ", policy=" + policy + ", statusListen=" + HostPort.format(statusListen) + ", bond=" + bond + "]";
+    }
+}
