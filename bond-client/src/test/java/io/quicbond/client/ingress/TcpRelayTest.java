@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TcpRelayTest {
     private final FakeDirectTransport transport = new FakeDirectTransport();
     private TcpEchoServer echo;
@@ -49,6 +49,7 @@ class TcpRelayTest {
         try (var listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             client = new Socket();
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort()));
+            client.setSoTimeout(5_000); // a relay that stalls fails the test instead of hanging it
             Socket accepted = listener.accept();
             flow = (FakeTcpFlow) transport.openTcp(Destination.of(InetAddress.getLoopbackAddress(), echo.port()));
             relay = new TcpRelay(accepted, flow);
@@ -71,7 +72,6 @@ class TcpRelayTest {
     @Test
     void destinationHalfCloseLetsClientKeepSending() throws Exception {
         relayTo(Mode.GREET_AND_HALF_CLOSE);
-        client.setSoTimeout(5_000);
         // The destination's FIN must reach the client while the client's side is still open.
         assertEquals("hello", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
         client.getOutputStream().write("still here".getBytes(StandardCharsets.US_ASCII));

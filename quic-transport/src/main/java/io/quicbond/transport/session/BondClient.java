@@ -16,6 +16,7 @@ import io.quicbond.transport.frame.FrameCodec;
 import io.quicbond.transport.scheduler.FlowClassifier;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
     public void removeUplink(String name) {
         Connector c = connectors.remove(name);
         if (c != null) {
-            c.stop();
+            c.stop("removed from the configuration");
         }
     }
 
@@ -131,7 +132,9 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         SessionStatus s = session.status();
         List<ClientStatus.ConfiguredUplink> configured = new ArrayList<>();
         for (Connector c : connectors.values()) {
-            configured.add(new ClientStatus.ConfiguredUplink(c.spec.name(), c.spec.server().toString(),
+            InetSocketAddress server = c.spec.server();
+            String host = server.getHostString().indexOf(':') >= 0 ? "[" + server.getHostString() + "]" : server.getHostString();
+            configured.add(new ClientStatus.ConfiguredUplink(c.spec.name(), host + ":" + server.getPort(),
                     c.connected ? "connected" : "connecting", c.lastError, c.connects));
         }
         return new ClientStatus(s, configured);
@@ -145,7 +148,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
     public void close() {
         closed = true;
         for (Connector c : connectors.values()) {
-            c.stop();
+            c.stop("client closing");
         }
         connectors.clear();
         session.close();
@@ -179,12 +182,10 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     connected = false;
                     lastError = uplink.downReason();
                 } catch (LoginRefusedException e) {
-                    lastError = e.getMessage();
-                    LOG.severe("uplink " + spec.name() + ": " + e.getMessage());
+                    reportFailure(e.getMessage());
                     backoff = AUTH_FAILURE_BACKOFF;
                 } catch (IOException | RuntimeException e) {
-                    lastError = e.getMessage();
-                    LOG.fine("uplink " + spec.name() + ": connect failed: " + e);
+                    reportFailure("connect failed: " + e.getMessage());
                 } catch (InterruptedException e) {
                     break;
                 }
@@ -199,6 +200,14 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 }
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
+        }
+
+        /** Records why connecting failed; a reason not seen just before becomes a session event (and a log line). */
+        private void reportFailure(String reason) {
+            if (!reason.equals(lastError)) {
+                session.event("uplink " + spec.name() + ": " + reason);
+            }
+            lastError = reason;
         }
 
         private Uplink connectOnce() throws IOException, InterruptedException {
@@ -249,11 +258,11 @@ public final class BondClient implements FlowTransport, AutoCloseable {
             }
         }
 
-        void stop() {
+        void stop(String reason) {
             stopped = true;
             Uplink u = current;
             if (u != null) {
-                session.uplinkFailed(u, "removed from the configuration");
+                session.uplinkFailed(u, reason);
             }
             Thread t = thread;
             if (t != null) {

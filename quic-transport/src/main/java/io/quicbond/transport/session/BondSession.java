@@ -74,7 +74,7 @@ public abstract class BondSession {
         eventListeners.add(listener);
     }
 
-    protected void event(String message) {
+    void event(String message) {
         LOG.info("session " + shortId() + ": " + message);
         for (Consumer<String> l : eventListeners) {
             l.accept(message);
@@ -448,8 +448,13 @@ public abstract class BondSession {
     private void judge(Uplink u, long now) {
         long silence = now - u.lastHeardNanos();
         long allowed = Math.max(settings.silenceFloor().toNanos(), 3 * u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos());
+        long blocked = u.writeBlockedNanos(now);
         if (silence > settings.deadAfter().toNanos()) {
             uplinkFailed(u, "silent for " + TimeUnit.NANOSECONDS.toMillis(silence) + " ms");
+        } else if (blocked > Math.max(settings.deadAfter().toNanos(), 40 * u.rtt.smoothedNanos())) {
+            // The link answers but our stream has not taken a byte for this long: a stalled QUIC stream (kwik's
+            // send-request race can outlast the nudger). Reconnecting heals it; its data goes out elsewhere.
+            uplinkFailed(u, "stream write blocked for " + TimeUnit.NANOSECONDS.toMillis(blocked) + " ms");
         } else if (silence > allowed && !u.isSuspect()) {
             u.setSuspect(true);
             long moved = reclaim(u);

@@ -60,6 +60,8 @@ public final class Uplink implements UplinkView, PathAccount {
     /** Silent for longer than its RTT allows: carries no new data until heard again. */
     private volatile boolean suspect;
     private final long connectedAtNanos = System.nanoTime();
+    /** When the writer entered a blocking stream write that has not returned yet; 0 when it is not writing. */
+    private volatile long writeBlockedSinceNanos;
 
     Uplink(int id, String name, boolean primary, QuicLink link, LinkStream stream, BondSession session) {
         this.id = id;
@@ -122,11 +124,11 @@ public final class Uplink implements UplinkView, PathAccount {
                 byte[] frame;
                 while ((frame = control.poll()) != null || (frame = pollUdp()) != null) {
                     if (pos + frame.length > batch.length) {
-                        out.write(batch, 0, pos);
+                        write(out, batch, pos);
                         pos = 0;
                     }
                     if (frame.length > batch.length) {
-                        out.write(frame);
+                        write(out, frame, frame.length);
                     } else {
                         System.arraycopy(frame, 0, batch, pos, frame.length);
                         pos += frame.length;
@@ -144,7 +146,7 @@ public final class Uplink implements UplinkView, PathAccount {
                     }
                 }
                 if (pos >= WRITE_BATCH || (!progress && pos > 0)) {
-                    out.write(batch, 0, pos);
+                    write(out, batch, pos);
                     pos = 0;
                     continue;
                 }
@@ -163,6 +165,21 @@ public final class Uplink implements UplinkView, PathAccount {
             queuedUdpBytes.addAndGet(-f.length);
         }
         return f;
+    }
+
+    private void write(OutputStream out, byte[] bytes, int length) throws IOException {
+        writeBlockedSinceNanos = System.nanoTime();
+        try {
+            out.write(bytes, 0, length);
+        } finally {
+            writeBlockedSinceNanos = 0;
+        }
+    }
+
+    /** How long the current stream write has been blocked, or 0. */
+    long writeBlockedNanos(long now) {
+        long since = writeBlockedSinceNanos;
+        return since == 0 ? 0 : now - since;
     }
 
     /** Queues a control frame for this uplink and wakes its writer. */

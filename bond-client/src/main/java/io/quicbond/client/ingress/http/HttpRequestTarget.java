@@ -43,6 +43,17 @@ record HttpRequestTarget(Destination destination, String authority, String origi
         return new HttpRequestTarget(destination(authority, 80), authority, originForm);
     }
 
+    /** RFC 3986 §3.2.2: host = IP-literal / IPv4address / reg-name (IPvFuture and zone IDs not accepted). */
+    private static boolean isHost(String host) {
+        if (host.startsWith("[") && host.endsWith("]") && host.length() > 2) {
+            String literal = host.substring(1, host.length() - 1);
+            return literal.indexOf(':') >= 0
+                    && literal.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+        }
+        return !host.isEmpty() && host.chars().allMatch(c -> c < 0x7F
+                && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=%".indexOf(c) >= 0));
+    }
+
     /** host:port, [v6]:port, or (with a default port) host or [v6]. */
     private static Destination destination(String authority, int defaultPort) throws HttpParseException {
         // RFC 9110 §4.2.4: a sender MUST NOT generate the userinfo subcomponent; we do not pass it on either.
@@ -52,9 +63,7 @@ record HttpRequestTarget(Destination destination, String authority, String origi
         boolean hasPort = authority.startsWith("[") ? authority.contains("]:") : authority.contains(":");
         String hostPort = hasPort || defaultPort < 0 ? authority : authority + ":" + defaultPort;
         String host = hostPort.substring(0, hostPort.lastIndexOf(':') < 0 ? 0 : hostPort.lastIndexOf(':'));
-        if (host.isEmpty() || host.startsWith("[") != host.endsWith("]")
-                || !host.chars().allMatch(c -> c < 0x7F && (Character.isLetterOrDigit(c)
-                || "-._~!$&'()*+,;=[]:%".indexOf(c) >= 0))) {
+        if (!isHost(host)) {
             throw new HttpParseException(400, "malformed host in '" + authority + "'");
         }
         try {

@@ -1,11 +1,11 @@
 package io.quicbond.client.ingress.socks5;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * How a {@link Socks5Ingress} listens. Immutable; a {@code null} field takes its default.

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TcpForwardIngressTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private final FakeDirectTransport transport = new FakeDirectTransport();

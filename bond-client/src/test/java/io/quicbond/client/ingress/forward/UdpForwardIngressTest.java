@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-@Timeout(20)
+@Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UdpForwardIngressTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     private final FakeDirectTransport transport = new FakeDirectTransport();

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link HttpParseException}, never anything else; what they accept re-encodes to something they accept again,
  * and the head forwarded upstream always parses.
  */
-@Timeout(10)
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HttpFuzzTest {
     private static final int CASES = 10_000;
 

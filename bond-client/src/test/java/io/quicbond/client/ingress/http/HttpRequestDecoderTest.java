@@ -92,6 +92,8 @@ class HttpRequestDecoderTest {
                 "CONNECT h HTTP/1.1\r\n\r\n",                             // no port
                 "CONNECT ::1:443 HTTP/1.1\r\n\r\n",                       // IPv6 without brackets
                 "CONNECT [::1:443 HTTP/1.1\r\n\r\n",
+                "CONNECT [example.com]:443 HTTP/1.1\r\n\r\n",
+                "GET http://a]b/ HTTP/1.1\r\n\r\n",
                 "CONNECT h:0 HTTP/1.1\r\n\r\n",
                 "GET http://h/ HTTP/1.1\r\nHost: h\r\n");                 // ends inside the head
         for (String request : bad) {

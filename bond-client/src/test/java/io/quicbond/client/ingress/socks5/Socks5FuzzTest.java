@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Seeded mutations of valid messages: each parser either decodes (and then re-encodes to something that decodes
  * to the same message) or throws {@link Socks5Exception}; never anything else.
  */
-@Timeout(10)
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class Socks5FuzzTest {
     private static final int CASES = 5_000;
 

@@ -10,15 +10,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Works around kwik 0.10.9's stream stall (KWIK.md defect 1): a race in StreamOutputStreamImpl can leave
- * buffered data with no send request queued, and a writer blocked in {@code write} then waits forever. A
- * zero-length write queues a fresh send request (and is otherwise a no-op, as the send buffer treats empty
- * buffers as nothing), so while a write has been blocked for longer than {@link #NUDGE_AFTER_NANOS}, a shared
- * timer nudges the stream. A kwik upgrade that fixes scheduleSendStreamFrameRequest makes this unnecessary;
- * the 1 GiB upload test shows whether it still is.
+ * buffered data with no send request queued. A writer blocked in {@code write} then waits forever, and data
+ * written just before the stream goes idle is never sent. A zero-length write queues a fresh send request (and
+ * is otherwise a no-op, as the send buffer treats empty buffers as nothing), so a shared timer nudges every
+ * stream whose write has been blocked for longer than {@link #NUDGE_AFTER_NANOS}, and every stream written to
+ * within the last {@link #NUDGE_AFTER_WRITE_NANOS}. A kwik upgrade that fixes
+ * scheduleSendStreamFrameRequest makes this unnecessary; BondLargeTransferIT and the UDP fallback tests show
+ * whether it still is.
  */
 final class NudgingOutputStream extends OutputStream {
     static final long NUDGE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long NUDGE_AFTER_WRITE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final byte[] EMPTY = new byte[0];
+    /** Streams being written or written recently. */
     private static final Set<NudgingOutputStream> BLOCKED = ConcurrentHashMap.newKeySet();
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kwik-stream-nudger");
@@ -32,6 +36,8 @@ final class NudgingOutputStream extends OutputStream {
 
     private final OutputStream delegate;
     private volatile long writeStartedNanos;
+    private volatile long lastWriteNanos;
+    private volatile boolean writing;
     private volatile long nudges;
 
     NudgingOutputStream(OutputStream delegate) {
@@ -46,11 +52,14 @@ final class NudgingOutputStream extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         writeStartedNanos = System.nanoTime();
+        writing = true;
         BLOCKED.add(this);
         try {
             delegate.write(b, off, len);
         } finally {
-            BLOCKED.remove(this);
+            writing = false;
+            lastWriteNanos = System.nanoTime();
+            BLOCKED.add(this);
         }
     }
 
@@ -71,7 +80,16 @@ final class NudgingOutputStream extends OutputStream {
     private static void nudgeBlocked() {
         long now = System.nanoTime();
         for (NudgingOutputStream s : BLOCKED) {
-            if (now - s.writeStartedNanos > NUDGE_AFTER_NANOS) {
+            boolean blocked = s.writing && now - s.writeStartedNanos > NUDGE_AFTER_NANOS;
+            boolean recentlyWritten = !s.writing && now - s.lastWriteNanos < NUDGE_AFTER_WRITE_NANOS;
+            if (!s.writing && !recentlyWritten) {
+                BLOCKED.remove(s); // idle long enough: everything written has been nudged out
+                if (s.writing) {
+                    BLOCKED.add(s); // a write began meanwhile
+                }
+                continue;
+            }
+            if (blocked || recentlyWritten) {
                 try {
                     s.delegate.write(EMPTY, 0, 0);
                     s.nudges++;

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
@@ -152,6 +153,12 @@ final class QuicheStream implements LinkStream {
             lock.lock();
             try {
                 channelClosed = true;
+                if (!finReceived) {
+                    // The stream died before its end: what is queued is an incomplete tail nobody can use.
+                    received.forEach(ByteBuf::release);
+                    received.clear();
+                    queuedBytes = 0;
+                }
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -356,9 +363,10 @@ final class QuicheStream implements LinkStream {
                 try {
                     unacceptedBytes -= bytes;
                     if (!f.isSuccess() && writeFailure == null) {
-                        writeFailure = f.cause() instanceof IOException io && !channelClosed
-                                ? new IOException("write failed on stream " + channel.streamId() + ": " + io, io)
-                                : closedException("write failed");
+                        Throwable cause = f.cause();
+                        writeFailure = cause instanceof ClosedChannelException || channelClosed
+                                ? closedException("write failed")
+                                : new IOException("write failed on stream " + channel.streamId() + ": " + cause, cause);
                     }
                     changed.signalAll();
                 } finally {

@@ -1,0 +1,394 @@
+package io.quicbond.interop.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.quicbond.client.BondClientApp;
+import io.quicbond.client.cli.BondClientCommand;
+import io.quicbond.client.config.ClientConfig;
+import io.quicbond.interop.emulator.EmulatedLinks;
+import io.quicbond.server.BondServerApp;
+import io.quicbond.server.cli.BondServerCommand;
+import io.quicbond.server.config.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The whole product on loopback, as a user runs it: `bond-server init` writes the server's directory, `bond-client
+ * config --link` turns the share link into a client config, both apps run in-process on real sockets and real
+ * kwik, every uplink goes through a link emulator relay, and real clients (curl, iperf3) use the SOCKS5 proxy,
+ * the HTTP proxy and port forwards.
+ */
+@Timeout(120)
+class BondAppsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BIG = 50_000_000;
+    private static Path dir;
+    private static HttpServer web;
+    private static byte[] bigFile;
+    private static DatagramSocket udpEcho;
+    private static EmulatedLinks links;
+    private static BondServerApp server;
+    private static BondClientApp client;
+    private static String shareLink;
+    private static int forwardTcpPort;
+
+    @BeforeAll
+    static void startTheBond() throws Exception {
+        dir = Files.createTempDirectory("quicbond-it");
+        int serverPort = freeUdpPort();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
+                "--listen", "127.0.0.1:" + serverPort, "--public-address", "127.0.0.1", "--user", "alice");
+        assertEquals(0, code, err.toString());
+        shareLink = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+
+        // The VPS operator lets the bond reach this machine's own services (denied by default).
+        Path serverJson = dir.resolve("server.json");
+        ObjectNode serverConfig = (ObjectNode) JSON.readTree(serverJson.toFile());
+        serverConfig.putObject("egress").putArray("allow").add("127.0.0.0/8");
+        serverConfig.put("status_listen", "127.0.0.1:0");
+        JSON.writeValue(serverJson.toFile(), serverConfig);
+        server = BondServerApp.start(ServerConfig.load(serverJson), dir);
+
+        bigFile = new byte[BIG];
+        new Random(5).nextBytes(bigFile);
+        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        web.createContext("/big", x -> {
+            x.sendResponseHeaders(200, bigFile.length);
+            try (OutputStream body = x.getResponseBody()) {
+                body.write(bigFile);
+            }
+        });
+        web.createContext("/hello", x -> {
+            byte[] hello = "hello through the bond\n".getBytes();
+            x.sendResponseHeaders(200, hello.length);
+            try (OutputStream body = x.getResponseBody()) {
+                body.write(hello);
+            }
+        });
+        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        web.start();
+        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[65535];
+            try {
+                while (true) {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    udpEcho.receive(p);
+                    udpEcho.send(p);
+                }
+            } catch (Exception closed) {
+                // test over
+            }
+        });
+
+        // Three uplinks, each through its own emulated link (unshaped here: this test is about correctness).
+        links = EmulatedLinks.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort),
+                "lte=unlimited,dsl=unlimited,sat=unlimited");
+        Path clientJson = dir.resolve("client.json");
+        code = BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link", shareLink,
+                "--out", clientJson.toString());
+        assertEquals(0, code, err.toString());
+        ObjectNode clientConfig = (ObjectNode) JSON.readTree(clientJson.toFile());
+        ArrayNode uplinks = clientConfig.putArray("uplinks");
+        for (String name : new String[]{"lte", "dsl", "sat"}) {
+            InetSocketAddress relay = links.get(name).localAddress();
+            uplinks.addObject().put("name", name).put("server", "127.0.0.1:" + relay.getPort());
+        }
+        clientConfig.putObject("socks5").put("listen", "127.0.0.1:0");
+        clientConfig.putObject("http").put("listen", "127.0.0.1:0");
+        clientConfig.put("status_listen", "127.0.0.1:0");
+        forwardTcpPort = freeTcpPort();
+        ArrayNode forwards = clientConfig.putArray("forwards");
+        forwards.addObject().put("protocol", "udp").put("listen", "127.0.0.1:0")
+                .put("to", "127.0.0.1:" + udpEcho.getLocalPort());
+        forwards.addObject().put("protocol", "tcp").put("listen", "127.0.0.1:0")
+                .put("to", "127.0.0.1:" + web.getAddress().getPort());
+        JSON.writeValue(clientJson.toFile(), clientConfig);
+        client = BondClientApp.start(ClientConfig.load(clientJson));
+        assertTrue(client.awaitUplinks(3, Duration.ofSeconds(30)), "three uplinks up");
+    }
+
+    @AfterAll
+    static void stopTheBond() {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (links != null) {
+            links.close();
+        }
+        if (web != null) {
+            web.stop(0);
+        }
+        if (udpEcho != null) {
+            udpEcho.close();
+        }
+    }
+
+    private static String socks() {
+        return "127.0.0.1:" + client.socks5Address().getPort();
+    }
+
+    private static String httpProxy() {
+        return "http://127.0.0.1:" + client.httpAddress().getPort();
+    }
+
+    private static String url(String path) {
+        return "http://localhost:" + web.getAddress().getPort() + path;
+    }
+
+    @Test
+    void curlThroughSocks5WithRemoteDnsGetsThePage() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        Processes.Result r = Processes.run(30, "/usr/bin/curl", "-sS", "--max-time", "20", "--socks5-hostname", socks(), url("/hello"));
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("hello through the bond\n", r.outText());
+    }
+
+    @Test
+    void curlThroughTheHttpProxyAbsoluteFormAndConnect() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        Processes.Result plain = Processes.run(30, "/usr/bin/curl", "-sS", "--max-time", "20", "-x", httpProxy(), url("/hello"));
+        assertEquals(0, plain.exitCode(), plain.err());
+        assertEquals("hello through the bond\n", plain.outText());
+        Processes.Result tunnel = Processes.run(30, "/usr/bin/curl", "-sS", "--max-time", "20", "-p", "-x", httpProxy(), url("/hello"));
+        assertEquals(0, tunnel.exitCode(), tunnel.err());
+        assertEquals("hello through the bond\n", tunnel.outText());
+    }
+
+    @Test
+    void fiftyMegabyteDownloadSurvivesAnUplinkCutMidway() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        Thread cutter = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(700);
+                links.get("lte").cut();
+                Thread.sleep(2000);
+                links.get("lte").restore();
+            } catch (InterruptedException ignored) {
+                // test over
+            }
+        });
+        Processes.Result r = Processes.run(110, "/usr/bin/curl", "-sS", "--max-time", "100", "--socks5-hostname", socks(), url("/big"));
+        cutter.join();
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(BIG, r.out().length);
+        assertArrayEquals(sha256(bigFile), sha256(r.out()), "every byte, in order, despite the cut");
+    }
+
+    @Test
+    void udpEchoThroughSocks5UdpAssociate() throws Exception {
+        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), client.socks5Address().getPort());
+             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            OutputStream out = control.getOutputStream();
+            DataInputStream in = new DataInputStream(control.getInputStream());
+            out.write(new byte[]{5, 1, 0});
+            assertArrayEquals(new byte[]{5, 0}, in.readNBytes(2));
+            // UDP ASSOCIATE, telling the proxy where our datagrams will come from (RFC 1928 section 4)
+            ByteBuffer req = ByteBuffer.allocate(10).put(new byte[]{5, 3, 0, 1}).put(new byte[]{127, 0, 0, 1})
+                    .putShort((short) udp.getLocalPort());
+            out.write(req.array());
+            byte[] reply = in.readNBytes(10);
+            assertEquals(0, reply[1], "UDP ASSOCIATE succeeded");
+            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+            udp.setSoTimeout(10_000);
+            for (int i = 0; i < 5; i++) {
+                byte[] payload = ("ping " + i).getBytes();
+                ByteBuffer datagram = ByteBuffer.allocate(10 + payload.length).put(new byte[]{0, 0, 0, 1, 127, 0, 0, 1})
+                        .putShort((short) udpEcho.getLocalPort()).put(payload);
+                udp.send(new DatagramPacket(datagram.array(), datagram.capacity(), InetAddress.getLoopbackAddress(), relayPort));
+                DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
+                udp.receive(back);
+                byte[] got = java.util.Arrays.copyOfRange(back.getData(), 10, back.getLength());
+                assertArrayEquals(payload, got);
+            }
+        }
+    }
+
+    @Test
+    void udpEchoThroughAPortForward() throws Exception {
+        InetSocketAddress forward = client.forwardAddresses().get(0);
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            udp.setSoTimeout(10_000);
+            for (int size : new int[]{10, 1000, 4000}) {
+                byte[] payload = new byte[size];
+                new Random(size).nextBytes(payload);
+                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
+                // UDP may lose a packet (an uplink can die with it queued), so like any UDP client, try again.
+                udp.setSoTimeout(3000);
+                boolean answered = false;
+                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
+                    udp.send(new DatagramPacket(payload, size, forward));
+                    try {
+                        udp.receive(back);
+                        answered = true;
+                    } catch (java.net.SocketTimeoutException e) {
+                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
+                    }
+                }
+                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
+                assertArrayEquals(payload, java.util.Arrays.copyOf(back.getData(), back.getLength()));
+            }
+        }
+    }
+
+    @Test
+    void tcpPortForwardCarriesAPlainHttpRequest() throws Exception {
+        InetSocketAddress forward = client.forwardAddresses().get(1);
+        try (Socket s = new Socket(forward.getAddress(), forward.getPort())) {
+            s.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes());
+            String response = new String(s.getInputStream().readAllBytes());
+            assertTrue(response.endsWith("hello through the bond\n"), response);
+        }
+    }
+
+    @Test
+    void statusEndpointsShowTheSessionOnBothEnds() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        JsonNode c = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + client.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(3, c.path("session").path("uplinks").size(), c.toString());
+        JsonNode s = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        assertEquals(1, s.path("sessions").size(), s.toString());
+        assertEquals("alice", s.path("sessions").get(0).path("user").asText(), s.toString());
+    }
+
+    @Test
+    void egressToLoopbackIsDeniedByDefaultAndTheApplicationIsTold() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        // A second server with the default egress policy, and a client for it.
+        Path dir2 = Files.createTempDirectory("quicbond-it-deny");
+        int port = freeUdpPort();
+        StringWriter out = new StringWriter();
+        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "init", "--dir",
+                dir2.toString(), "--listen", "127.0.0.1:" + port, "--public-address", "127.0.0.1"));
+        Path serverJson = dir2.resolve("server.json");
+        ObjectNode sc = (ObjectNode) JSON.readTree(serverJson.toFile());
+        sc.put("status_listen", "127.0.0.1:0");
+        JSON.writeValue(serverJson.toFile(), sc);
+        String link = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+        Path clientJson = dir2.resolve("client.json");
+        assertEquals(0, BondClientCommand.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                "config", "--link", link, "--out", clientJson.toString(), "--socks5", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                "--status", "127.0.0.1:0"));
+        try (BondServerApp denyingServer = BondServerApp.start(ServerConfig.load(serverJson), dir2);
+             BondClientApp client2 = BondClientApp.start(ClientConfig.load(clientJson))) {
+            assertTrue(client2.awaitUplinks(1, Duration.ofSeconds(20)));
+            Processes.Result socks = Processes.run(30, "/usr/bin/curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                    "127.0.0.1:" + client2.socks5Address().getPort(), url("/hello"));
+            assertNotEquals(0, socks.exitCode(), "loopback must be refused");
+            assertTrue(socks.err().toLowerCase().contains("not allowed") || socks.err().contains("(2)"), socks.err());
+            Processes.Result http = Processes.run(30, "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "--max-time", "20", "-x", "http://127.0.0.1:" + client2.httpAddress().getPort(), url("/hello"));
+            assertEquals("403", http.outText(), http.err());
+        }
+    }
+
+    @Test
+    void wrongSecretIsRefusedAndStatusSaysWhy() throws Exception {
+        Path clientJson = dir.resolve("client-wrong.json");
+        ObjectNode cc = (ObjectNode) JSON.readTree(dir.resolve("client.json").toFile());
+        cc.put("secret", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        cc.putArray("forwards");
+        cc.putArray("uplinks").addObject().put("name", "direct"); // the emulator relays serve one client each
+        JSON.writeValue(clientJson.toFile(), cc);
+        try (BondClientApp wrong = BondClientApp.start(ClientConfig.load(clientJson))) {
+            assertTrue(!wrong.awaitUplinks(1, Duration.ofSeconds(3)));
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + wrong.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(body.contains("AUTH_FAILED"), body);
+        }
+    }
+
+    @Test
+    void iperf3TcpAndUdpThroughPortForwards() throws Exception {
+        assumeTrue(Processes.installed("iperf3"), "iperf3 is not installed");
+        int iperfPort = freeTcpPort();
+        // Forwards for iperf3's control connection (TCP) and its UDP test stream, on one local port.
+        int local = freeTcpPort();
+        Path clientJson = dir.resolve("client-iperf.json");
+        ObjectNode cc = (ObjectNode) JSON.readTree(dir.resolve("client.json").toFile());
+        cc.remove("socks5");
+        cc.remove("http");
+        ArrayNode forwards = cc.putArray("forwards");
+        forwards.addObject().put("protocol", "tcp").put("listen", "127.0.0.1:" + local).put("to", "127.0.0.1:" + iperfPort);
+        forwards.addObject().put("protocol", "udp").put("listen", "127.0.0.1:" + local).put("to", "127.0.0.1:" + iperfPort);
+        ArrayNode uplinks = cc.putArray("uplinks");
+        uplinks.addObject().put("name", "direct");
+        JSON.writeValue(clientJson.toFile(), cc);
+        Process iperfServer = Processes.start("/usr/bin/iperf3", "-s", "-B", "127.0.0.1", "-p", String.valueOf(iperfPort));
+        try (BondClientApp iperfClient = BondClientApp.start(ClientConfig.load(clientJson))) {
+            assertTrue(iperfClient.awaitUplinks(1, Duration.ofSeconds(20)));
+            Thread.sleep(300);
+            Processes.Result tcp = Processes.run(60, "/usr/bin/iperf3", "-c", "127.0.0.1", "-p", String.valueOf(local), "-t", "3", "-J");
+            assertEquals(0, tcp.exitCode(), tcp.outText() + tcp.err());
+            JsonNode tcpJson = JSON.readTree(tcp.out());
+            double tcpBps = tcpJson.path("end").path("sum_received").path("bits_per_second").asDouble();
+            assertTrue(tcpBps > 0, tcp.outText());
+            System.out.printf("iperf3 TCP through a port forward: %.1f Mbit/s%n", tcpBps / 1e6);
+            Processes.Result udp = Processes.run(60, "/usr/bin/iperf3", "-c", "127.0.0.1", "-p", String.valueOf(local), "-u",
+                    "-b", "4M", "-l", "1000", "-t", "3", "-J");
+            assertEquals(0, udp.exitCode(), udp.outText() + udp.err());
+            JsonNode udpSum = JSON.readTree(udp.out()).path("end").path("sum");
+            assertTrue(udpSum.path("packets").asLong() > 0, udp.outText());
+            System.out.printf("iperf3 UDP 4 Mbit/s through a port forward: %.2f %% lost, jitter %.2f ms%n",
+                    udpSum.path("lost_percent").asDouble(), udpSum.path("jitter_ms").asDouble());
+        } finally {
+            iperfServer.destroy();
+        }
+    }
+
+    private static byte[] sha256(byte[] b) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(b);
+    }
+
+    private static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeTcpPort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.quicbond.transport.engine.quiche;
+
+import io.quicbond.transport.engine.kwik.KwikEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Two independent QUIC stacks talk to each other: kwik (pure Java) and quiche (netty's codec), each as either end. */
+class KwikQuicheInteropTest {
+    private static final int STREAM_BYTES = 4 << 20;
+    private static QuicheEngine quiche;
+    private static final KwikEngine KWIK = new KwikEngine();
+
+    @BeforeAll
+    static void start() {
+        quiche = new QuicheEngine();
+    }
+
+    @AfterAll
+    static void stop() {
+        quiche.close();
+    }
+
+    @Test
+    @Timeout(90)
+    void kwikClientAndQuicheServerCarryAStreamAndDatagramsBothWays() throws Exception {
+        try (EngineFixture pair = new EngineFixture(quiche, KWIK)) {
+            pair.datagramsBothWays();
+            double seconds = pair.exchange(STREAM_BYTES, STREAM_BYTES);
+            System.out.printf("kwik client -> quiche server: %d MB each way in %.2f s; client max datagram %d, server %d%n",
+                    STREAM_BYTES >> 20, seconds, pair.client.maxDatagramPayload(), pair.server.maxDatagramPayload());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aQuicheServersCloseCodeReachesAKwikClient() throws Exception {
+        try (EngineFixture pair = new EngineFixture(quiche, KWIK)) {
+            pair.serverCloseCodeReachesTheClient();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aKwikServersCloseCodeReachesAQuicheClient() throws Exception {
+        try (EngineFixture pair = new EngineFixture(KWIK, quiche)) {
+            pair.serverCloseCodeReachesTheClient();
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void quicheClientAndKwikServerCarryAStreamAndDatagramsBothWays() throws Exception {
+        try (EngineFixture pair = new EngineFixture(KWIK, quiche)) {
+            pair.datagramsBothWays();
+            double seconds = pair.exchange(STREAM_BYTES, STREAM_BYTES);
+            System.out.printf("quiche client -> kwik server: %d MB each way in %.2f s; client max datagram %d, server %d%n",
+                    STREAM_BYTES >> 20, seconds, pair.client.maxDatagramPayload(), pair.server.maxDatagramPayload());
+        }
+    }
+}
