@@ -14,7 +14,6 @@ import io.quicbond.client.ingress.socks5.Socks5Settings;
 import io.quicbond.client.status.StatusDocument;
 import io.quicbond.client.status.StatusServer;
 import io.quicbond.transport.engine.QuicEngine;
-import io.quicbond.transport.engine.kwik.KwikEngine;
 import io.quicbond.transport.session.BondClient;
 import io.quicbond.transport.session.ClientStatus;
 import io.quicbond.transport.session.UplinkSpec;
@@ -99,10 +98,7 @@ public final class BondClientApp implements AutoCloseable {
     }
 
     private static QuicEngine engine(String name) {
-        return switch (name) {
-            case "kwik" -> new KwikEngine();
-            default -> throw new IllegalArgumentException("unknown engine '" + name + "'");
-        };
+        return io.quicbond.transport.engine.QuicEngines.create(name);
     }
 
     private void startListeners() throws IOException {

@@ -12,7 +12,6 @@ import io.quicbond.server.users.LoginThrottle;
 import io.quicbond.server.users.UserStore;
 import io.quicbond.transport.engine.QuicEngine;
 import io.quicbond.transport.engine.ServerListenSpec;
-import io.quicbond.transport.engine.kwik.KwikEngine;
 import io.quicbond.transport.frame.FrameCodec;
 import io.quicbond.transport.session.BondServer;
 import io.quicbond.transport.session.SessionStatus;
@@ -247,10 +246,7 @@ public final class BondServerApp implements AutoCloseable {
     }
 
     private static QuicEngine engine(String name) {
-        return switch (name) {
-            case "kwik" -> new KwikEngine();
-            default -> throw new IllegalArgumentException("engine: unknown engine '" + name + "'");
-        };
+        return io.quicbond.transport.engine.QuicEngines.create(name);
     }
 
     private static InetSocketAddress resolve(HostPort address, String field) throws ConfigException {

@@ -85,7 +85,7 @@ public record ClientConfig(Server server, String user, String secret, String eng
                            InetSocketAddress statusListen, Bond bond) {
 
     /** The engines {@code engine} may name. */
-    public static final List<String> ENGINES = List.of("kwik");
+    public static final List<String> ENGINES = io.quicbond.transport.engine.QuicEngines.NAMES;
 
     public ClientConfig {
         Objects.requireNonNull(server, "server");

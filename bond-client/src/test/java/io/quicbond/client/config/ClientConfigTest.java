@@ -356,8 +356,8 @@ class ClientConfigTest {
 
     @Test
     void unknownEngineIsRejected() {
-        assertEquals(List.of("client.json: engine: unknown engine 'quiche' (known: kwik)"),
-                problems(minimalWith("\"engine\": \"quiche\"")));
+        assertEquals(List.of("client.json: engine: unknown engine 'msquic' (known: kwik, quiche)"),
+                problems(minimalWith("\"engine\": \"msquic\"")));
     }
 
     @Test

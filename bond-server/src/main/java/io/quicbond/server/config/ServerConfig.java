@@ -74,7 +74,7 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
     public static final String DEFAULT_LISTEN = "0.0.0.0:4433";
     public static final String DEFAULT_ENGINE = "kwik";
     /** The engines {@link #engine} may name. */
-    public static final Set<String> ENGINES = Set.of("kwik");
+    public static final Set<String> ENGINES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(io.quicbond.transport.engine.QuicEngines.NAMES));
     public static final String DEFAULT_CERTIFICATE = "cert.pem";
     public static final String DEFAULT_PRIVATE_KEY = "key.pem";
     public static final String DEFAULT_USERS_FILE = "users.json";

@@ -156,7 +156,7 @@ class ServerConfigTest {
             "{\"listen\": \"[vpn.example]:4433\"}  | server.json: listen: only an IPv6 address goes in brackets, got '[vpn.example]:4433'",
             "{\"listen\": 4433}                    | server.json: listen: expected a string, got an integer",
             "{\"public_address\": \"a b\"}         | server.json: public_address: not an IP address or host name: 'a b'",
-            "{\"engine\": \"quiche\"}              | server.json: engine: unknown engine 'quiche', expected one of kwik",
+            "{\"engine\": \"msquic\"}              | server.json: engine: unknown engine 'msquic', expected one of kwik, quiche",
             "{\"certificate\": \"\"}               | server.json: certificate: must be a file path, got ''",
             "{\"private_key\": \"a\\u0000b\"}      | server.json: private_key: not a valid file path: 'a\\u0000b'",
             "{\"server_name\": \"10.0.0.1\"}       | server.json: server_name: must be a DNS name (it goes into the certificate and the clients' SNI), got '10.0.0.1'",
