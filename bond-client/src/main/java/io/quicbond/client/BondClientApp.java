@@ -49,7 +49,9 @@ public final class BondClientApp implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(BondClientApp.class.getName());
     private static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
 
-    private final ClientConfig config;
+    private volatile ClientConfig config;
+    /** Re-reads the configuration for a reload; set by whoever knows where it came from (the run command). */
+    private volatile java.util.concurrent.Callable<ClientConfig> configReader;
     private final BondClient client;
     private final List<Ingress> ingresses = new ArrayList<>();
     private Ingress socks5;
@@ -117,7 +119,7 @@ public final class BondClientApp implements AutoCloseable {
                         config.bond().udpIdleTimeout()), client);
             }));
         }
-        statusServer = StatusServer.start(config.statusListen(), this::status);
+        statusServer = StatusServer.start(config.statusListen(), this::status, this::reloadFromSource);
     }
 
     private Ingress started(Ingress ingress) throws IOException {
@@ -186,6 +188,73 @@ public final class BondClientApp implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Tells the app how to re-read its configuration, which enables {@link #reloadFromSource()}. */
+    public void setConfigReader(java.util.concurrent.Callable<ClientConfig> reader) {
+        this.configReader = reader;
+    }
+
+    /**
+     * What a reload changed: uplinks added, removed, and restarted (their settings changed); flows stay up, their
+     * data moves to the remaining uplinks. Other changes (ingress, server, user) need a restart.
+     */
+    public record ReloadResult(List<String> added, List<String> removed, List<String> restarted,
+                               boolean restartNeededForOtherChanges, String error) {
+    }
+
+    /** Re-reads the configuration (SIGHUP, `bond-client reload`) and applies its uplinks. Thread-safe. */
+    public synchronized ReloadResult reloadFromSource() {
+        java.util.concurrent.Callable<ClientConfig> reader = configReader;
+        if (reader == null) {
+            return new ReloadResult(List.of(), List.of(), List.of(), false, "this client was not started from a config file");
+        }
+        ClientConfig fresh;
+        try {
+            fresh = reader.call();
+        } catch (Exception e) {
+            return new ReloadResult(List.of(), List.of(), List.of(), false, "config not reloaded: " + e.getMessage());
+        }
+        return reloadUplinks(fresh);
+    }
+
+    /** Applies {@code fresh}'s uplinks: adds new ones, removes missing ones, restarts changed ones. */
+    public synchronized ReloadResult reloadUplinks(ClientConfig fresh) {
+        java.util.Map<String, UplinkSpec> before = new java.util.LinkedHashMap<>();
+        for (ClientConfig.Uplink u : config.uplinks()) {
+            before.put(u.name(), uplinkSpec(config, u));
+        }
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        List<String> restarted = new ArrayList<>();
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        for (ClientConfig.Uplink u : fresh.uplinks()) {
+            UplinkSpec spec = uplinkSpec(fresh, u);
+            UplinkSpec old = before.get(u.name());
+            kept.add(u.name());
+            if (old == null) {
+                client.addUplink(spec);
+                added.add(u.name());
+            } else if (!old.equals(spec)) {
+                client.removeUplink(u.name());
+                client.addUplink(spec);
+                restarted.add(u.name());
+            }
+        }
+        for (String name : before.keySet()) {
+            if (!kept.contains(name)) {
+                client.removeUplink(name);
+                removed.add(name);
+            }
+        }
+        boolean other = !java.util.Objects.equals(fresh.server(), config.server()) || !fresh.user().equals(config.user())
+                || !java.util.Objects.equals(fresh.socks5(), config.socks5()) || !java.util.Objects.equals(fresh.http(), config.http())
+                || !java.util.Objects.equals(fresh.forwards(), config.forwards()) || !fresh.policy().equals(config.policy());
+        ClientConfig applied = fresh;
+        config = applied;
+        LOG.log(System.Logger.Level.INFO, "reload: added " + added + ", removed " + removed + ", restarted " + restarted
+                + (other ? "; other changes need a restart" : ""));
+        return new ReloadResult(added, removed, restarted, other, null);
     }
 
     public ClientConfig config() {

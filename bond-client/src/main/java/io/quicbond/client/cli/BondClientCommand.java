@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bond-client", mixinStandardHelpOptions = true, versionProvider = BondClientCommand.Version.class,
         description = "quicbond client: bonds this machine's uplinks into one QUIC session to a bond server and "
                 + "offers SOCKS5, HTTP proxy and port forwards over it.",
-        subcommands = {RunCommand.class, ConfigCommand.class, StatusCommand.class, CheckCommand.class,
+        subcommands = {RunCommand.class, ConfigCommand.class, StatusCommand.class, CheckCommand.class, ReloadCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure at run time", "2:wrong options", "3:invalid configuration or share link",

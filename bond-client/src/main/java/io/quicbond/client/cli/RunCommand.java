@@ -52,6 +52,10 @@ final class RunCommand implements Callable<Integer> {
                         + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
             }
             printListeners(out, app);
+            if (source.config != null) {
+                app.setConfigReader(() -> listen.apply(source.load()));
+                installReloadSignal(app, err);
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 // The JVM is exiting: JUL may already be shut down, so write directly.
@@ -73,6 +77,22 @@ final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             return ExitCodes.OK;
+        }
+    }
+
+    /** SIGHUP re-reads the config file and applies its uplinks, as `bond-client reload` does. */
+    private static void installReloadSignal(BondClientApp app, PrintWriter err) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofVirtual().start(() -> {
+                BondClientApp.ReloadResult r = app.reloadFromSource();
+                if (r.error() != null) {
+                    err.println("bond-client: reload failed: " + r.error());
+                    err.flush();
+                }
+            }));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            err.println("bond-client: SIGHUP reload unavailable here (" + e.getMessage() + "); use bond-client reload");
+            err.flush();
         }
     }
 

@@ -46,6 +46,8 @@ public final class StatusServer implements AutoCloseable {
     private final Supplier<StatusDocument> status;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private Supplier<?> reload = () -> Map.of("error", "reload is not available");
+
     private StatusServer(HttpServer server, ExecutorService executor, Supplier<StatusDocument> status) {
         this.server = server;
         this.executor = executor;
@@ -57,6 +59,17 @@ public final class StatusServer implements AutoCloseable {
      *
      * @throws IOException when the address cannot be bound
      */
+    /**
+     * Also answers POST /reload by calling {@code reload} (loopback only, like everything here) and returning
+     * its result as JSON.
+     */
+    public static StatusServer start(InetSocketAddress listen, Supplier<StatusDocument> status, Supplier<?> reload)
+            throws IOException {
+        StatusServer s = start(listen, status);
+        s.reload = reload;
+        return s;
+    }
+
     public static StatusServer start(InetSocketAddress listen, Supplier<StatusDocument> status) throws IOException {
         HttpServer server;
         try {
@@ -85,6 +98,15 @@ public final class StatusServer implements AutoCloseable {
                 return;
             }
             String path = exchange.getRequestURI().getPath();
+            if ("/reload".equals(path)) {
+                if (!"POST".equals(method)) {
+                    exchange.getResponseHeaders().set("Allow", "POST");
+                    send(exchange, 405, error("method not allowed"), false);
+                    return;
+                }
+                send(exchange, 200, MAPPER.writeValueAsBytes(reload.get()), false);
+                return;
+            }
             if (!"/status".equals(path) && !"/health".equals(path)) {
                 send(exchange, 404, error("not found; try /status or /health"), head);
                 return;

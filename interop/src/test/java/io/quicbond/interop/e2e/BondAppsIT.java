@@ -376,6 +376,48 @@ class BondAppsIT {
         }
     }
 
+    @Test
+    void reloadSwapsUplinksUnderARunningDownloadWithoutLosingIt() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        int serverPort = server.bondAddress().getPort();
+        try (EmulatedLinks own = EmulatedLinks.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort),
+                "old=80mbit/5ms,new=80mbit/5ms")) {
+            Path clientJson = dir.resolve("client-reload.json");
+            ObjectNode cc = (ObjectNode) JSON.readTree(dir.resolve("client.json").toFile());
+            cc.putArray("forwards");
+            cc.remove("http");
+            cc.putArray("uplinks").addObject().put("name", "old").put("server", "127.0.0.1:" + own.get("old").localAddress().getPort());
+            JSON.writeValue(clientJson.toFile(), cc);
+            try (BondClientApp app = BondClientApp.start(ClientConfig.load(clientJson))) {
+                app.setConfigReader(() -> ClientConfig.load(clientJson));
+                assertTrue(app.awaitUplinks(1, Duration.ofSeconds(20)));
+                Thread swapper = Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(1500);
+                        ObjectNode swapped = cc.deepCopy();
+                        swapped.putArray("uplinks").addObject().put("name", "new")
+                                .put("server", "127.0.0.1:" + own.get("new").localAddress().getPort());
+                        JSON.writeValue(clientJson.toFile(), swapped);
+                        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + app.statusAddress().getPort() + "/reload"))
+                                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                        System.out.println("reload answered: " + r.body());
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Processes.Result r = Processes.run(110, "/usr/bin/curl", "-sS", "--max-time", "100", "--socks5-hostname",
+                        "127.0.0.1:" + app.socks5Address().getPort(), url("/big"));
+                swapper.join();
+                assertEquals(0, r.exitCode(), r.err());
+                assertArrayEquals(sha256(bigFile), sha256(r.out()), "the download survived losing its only uplink to a reload");
+                assertTrue(own.get("new").stats().down().bytesDelivered() > 1_000_000, "the new uplink carried the rest");
+                assertEquals(java.util.List.of("new"), app.status().configured().stream()
+                        .map(io.quicbond.transport.session.ClientStatus.ConfiguredUplink::name).toList());
+            }
+        }
+    }
+
     private static byte[] sha256(byte[] b) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(b);
     }

@@ -232,7 +232,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 try {
                     answer = FrameCodec.read(in);
                 } catch (IOException e) {
-                    long code = link.peerCloseCode();
+                    long code = awaitPeerCloseCode(link);
                     if (code >= 0) {
                         throw new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code));
                     }
@@ -256,6 +256,16 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 link.close(e.code().code(), e.getMessage());
                 throw new IOException("bad answer from the server: " + e.getMessage());
             }
+        }
+
+        /** kwik can fail a read a moment before it reports the peer's close code; wait that moment. */
+        private static long awaitPeerCloseCode(QuicLink link) throws InterruptedException {
+            long deadline = System.nanoTime() + 500_000_000L;
+            long code;
+            while ((code = link.peerCloseCode()) < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return code;
         }
 
         void stop(String reason) {

@@ -106,23 +106,23 @@ final class EngineFixture implements AutoCloseable {
         assertTrue(max >= 1000, direction + ": datagrams negotiated, max " + max);
         List<byte[]> sent = new ArrayList<>();
         Random random = new Random(max);
+        List<byte[]> got = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             byte[] payload = new byte[i == 0 ? max : 1 + random.nextInt(max)];
             random.nextBytes(payload);
             payload[0] = (byte) i;
             sent.add(payload);
-            assertTrue(from.sendDatagram(payload), direction + ": datagram " + i + " of " + payload.length + " B accepted");
-        }
-        List<byte[]> got = new ArrayList<>();
-        // Datagrams may be lost even on loopback; all 5 of a slow trickle normally arrive, 3 are required.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (got.size() < sent.size() && System.nanoTime() < deadline) {
-            byte[] d = arrivals.poll(200, TimeUnit.MILLISECONDS);
-            if (d != null) {
-                got.add(d);
+            // Datagrams are unreliable, even on a loaded loopback: like any datagram user, send again until one
+            // copy arrives (at most 5 tries); what is checked is that each size can be carried intact.
+            byte[] d = null;
+            for (int attempt = 0; attempt < 5 && d == null; attempt++) {
+                assertTrue(from.sendDatagram(payload), direction + ": datagram " + i + " of " + payload.length + " B accepted");
+                d = arrivals.poll(1, TimeUnit.SECONDS);
             }
+            assertNotNull(d, direction + ": datagram " + i + " of " + payload.length + " B never arrived in 5 tries");
+            got.add(d);
+            arrivals.clear();
         }
-        assertTrue(got.size() >= 3, direction + ": " + got.size() + " of 5 datagrams arrived");
         for (byte[] d : got) {
             assertArrayEquals(sent.get(d[0]), d, direction + ": datagram " + d[0] + " intact");
         }
@@ -144,7 +144,12 @@ final class EngineFixture implements AutoCloseable {
             int b = stream.input().read();
             throw new AssertionError("read returned " + b + " on a closed connection");
         } catch (java.io.IOException expected) {
-            assertEquals(7, client.peerCloseCode(), "peer close code when the read failed: " + expected);
+            // kwik may fail the read a moment before it reports the close frame's code: allow it that moment.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (client.peerCloseCode() != 7 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(7, client.peerCloseCode(), "peer close code after the read failed: " + expected);
         }
         String reason = clientClosed.get(5, TimeUnit.SECONDS);
         assertTrue(reason.contains("7") && reason.contains("go away"), reason);
