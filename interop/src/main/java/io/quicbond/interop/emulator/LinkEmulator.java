@@ -24,7 +24,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One emulated uplink: a UDP relay between one client and a target, shaped in each direction by a
  * {@link LinkProfile}. The client sends to {@link #localAddress()}; the first address that does so becomes
- * the client, and datagrams from any other address are ignored. The relay forwards to the target from a
+ * the client, and datagrams from any other address are ignored, unless the client has been quiet for
+ * {@link #CLIENT_REBIND_AFTER}: then the new address becomes the client, as a router reconnecting an uplink
+ * from a new source port through the same WAN would. The relay forwards to the target from a
  * socket of its own and relays the target's replies back to the client.
  *
  * <p>Each direction has a receiving thread, which decides every datagram's fate on arrival, and a sending
@@ -63,6 +65,8 @@ public final class LinkEmulator implements AutoCloseable {
     private final AtomicLong ignored = new AtomicLong();
     private final List<Thread> schedules = new ArrayList<>();
     private volatile InetSocketAddress client;
+    private volatile long clientLastSeenNanos;
+    public static final java.time.Duration CLIENT_REBIND_AFTER = java.time.Duration.ofSeconds(1);
     private volatile boolean closed;
 
     private LinkEmulator(InetSocketAddress listen, InetSocketAddress target, LinkProfile upProfile,
@@ -304,15 +308,20 @@ public final class LinkEmulator implements AutoCloseable {
                 return target.equals(from);
             }
             InetSocketAddress known = client;
-            if (known == null) {
+            long now = System.nanoTime();
+            if (known == null || (!known.equals(from) && now - clientLastSeenNanos > CLIENT_REBIND_AFTER.toNanos())) {
                 synchronized (LinkEmulator.this) {
-                    if (client == null) {
+                    if (client == null || (!client.equals(from) && now - clientLastSeenNanos > CLIENT_REBIND_AFTER.toNanos())) {
                         client = (InetSocketAddress) from;
                     }
                     known = client;
                 }
             }
-            return known.equals(from);
+            if (known.equals(from)) {
+                clientLastSeenNanos = now;
+                return true;
+            }
+            return false;
         }
 
         private void receiveLoop() {

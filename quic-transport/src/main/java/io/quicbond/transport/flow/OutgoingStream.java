@@ -38,6 +38,7 @@ public final class OutgoingStream {
     private long written;
     private long finalSize = -1;
     private boolean aborted;
+    private String abortReason = "reset";
 
     private long acked;
     private long peerLimit;
@@ -72,7 +73,7 @@ public final class OutgoingStream {
                     spaceAvailable.await();
                 }
                 if (aborted) {
-                    throw new java.io.IOException("flow " + flowId + " was reset");
+                    throw new java.io.IOException("flow " + flowId + " was reset: " + abortReason);
                 }
                 if (finalSize >= 0) {
                     throw new java.io.IOException("flow " + flowId + " output already closed");
@@ -112,8 +113,16 @@ public final class OutgoingStream {
 
     /** The flow was reset: wake and fail blocked writers, drop everything buffered. */
     public void abort() {
+        abort("reset");
+    }
+
+    /** Like {@link #abort()}, saying why (writers see it in their exception). */
+    public void abort(String reason) {
         lock.lock();
         try {
+            if (!aborted) {
+                abortReason = reason;
+            }
             aborted = true;
             for (Map.Entry<PathAccount, List<SentRange>> e : inFlight.entrySet()) {
                 e.getKey().addUnacked(-sum(e.getValue()), false);
@@ -132,6 +141,20 @@ public final class OutgoingStream {
         lock.lock();
         try {
             return !aborted && (!retransmit.isEmpty() || nextNew < sendableEnd());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes ready to go now: queued retransmissions plus new bytes the peer's window allows. */
+    public long sendableBacklog() {
+        lock.lock();
+        try {
+            long queued = 0;
+            for (Map.Entry<Long, Long> e : retransmit.entrySet()) {
+                queued += e.getValue() - e.getKey();
+            }
+            return queued + Math.max(0, sendableEnd() - nextNew);
         } finally {
             lock.unlock();
         }

@@ -8,8 +8,9 @@ import java.util.List;
  *
  * <p>The bond's writers pull: each uplink's writer asks whether it may take the next chunk of a flow. For
  * AGGREGATE the answer follows ECF (Lim et al., "ECF: An MPTCP Path Scheduler to Manage Heterogeneous Paths",
- * CoNEXT 2017): a slower uplink takes a chunk only if it would deliver it no later than the fastest uplink
- * could once its own backlog has drained, so a slow link never holds the flow back.
+ * CoNEXT 2017): a slower uplink takes a chunk only if a faster one could not deliver the flow's whole waiting
+ * backlog (ECF's k) before the slower one delivers this chunk. A bulk flow with megabytes waiting so uses every
+ * link; a small flow stays on the fast one, and a slow link never holds the flow back.
  */
 public final class Scheduler {
     /** Rate assumed for an uplink with no delivery estimate yet, so that new links get tried. */
@@ -20,6 +21,15 @@ public final class Scheduler {
      * REDUNDANT is handled by the caller (every healthy uplink carries everything).
      */
     public boolean mayCarry(Policy policy, UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes) {
+        return mayCarry(policy, candidate, uplinks, chunkBytes, chunkBytes);
+    }
+
+    /**
+     * @param flowBacklog bytes of the flow ready to send now (including this chunk); what a faster uplink would
+     *                    have to get through before it could take over the chunk
+     */
+    public boolean mayCarry(Policy policy, UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes,
+                            long flowBacklog) {
         if (!candidate.healthy()) {
             return false;
         }
@@ -27,7 +37,7 @@ public final class Scheduler {
             case REDUNDANT -> true;
             case LOWEST_LATENCY -> candidate == lowestLatency(uplinks);
             case FAILOVER -> candidate.primary() || uplinks.stream().noneMatch(u -> u.healthy() && u.primary());
-            case AGGREGATE -> aggregateAllows(candidate, uplinks, chunkBytes);
+            case AGGREGATE -> aggregateAllows(candidate, uplinks, chunkBytes, Math.max(chunkBytes, flowBacklog));
         };
     }
 
@@ -48,16 +58,17 @@ public final class Scheduler {
         return (u.unackedBytes() + extraBytes) / rate * 1e9 + u.srttNanos() / 2.0;
     }
 
-    private boolean aggregateAllows(UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes) {
+    private boolean aggregateAllows(UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes,
+                                    long flowBacklog) {
         double mine = deliveryTimeNanos(candidate, chunkBytes);
         for (UplinkView other : uplinks) {
-            if (other == candidate || !other.healthy()) {
+            if (other == candidate || !other.healthy() || other.srttNanos() >= candidate.srttNanos()) {
                 continue;
             }
-            // If another uplink would still deliver this chunk sooner even after finishing its own backlog,
-            // leave the chunk for it: sending it here would make the receiver wait for the slow path.
-            if (deliveryTimeNanos(other, chunkBytes) + (double) 0 < mine
-                    && other.srttNanos() < candidate.srttNanos()) {
+            // A faster uplink that would get through its own queue and the flow's whole waiting backlog before
+            // this chunk could arrive here keeps the chunk: sending it on the slow path would only make the
+            // receiver wait for it.
+            if (deliveryTimeNanos(other, flowBacklog) < mine) {
                 return false;
             }
         }

@@ -37,7 +37,9 @@ import javax.net.ssl.X509TrustManager;
 public final class BondClient implements FlowTransport, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BondClient.class.getName());
     private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** Kept short: a link that comes back should carry traffic again within about a second or two. */
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration AUTH_FAILURE_BACKOFF = Duration.ofSeconds(30);
 
     private final QuicEngine engine;
@@ -212,7 +214,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
 
         private Uplink connectOnce() throws IOException, InterruptedException {
             ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
-                    FrameCodec.ALPN, trust, serverName, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                    FrameCodec.ALPN, trust, serverName, CONNECT_TIMEOUT, Duration.ofSeconds(30),
                     settings.flowWindow() * 4);
             QuicLink link = engine.connect(linkSpec);
             try {

@@ -80,7 +80,7 @@ final class BondFlow {
     void terminate(FlowError reason, String message) {
         OutgoingStream o = out;
         if (o != null) {
-            o.abort();
+            o.abort(reason + " (" + message + ")");
         }
         if (in != null) {
             in.reset(reason, message);

@@ -195,7 +195,8 @@ public abstract class BondSession {
                 chunk = out.takeChunk(uplink, maxBytes, true, now);
             } else {
                 // With every uplink suspect, the most recently heard one carries on: waiting sends nothing at all.
-                boolean allowed = uplink.healthy() ? scheduler.mayCarry(f.policy, uplink, uplinks, maxBytes) : true;
+                boolean allowed = !uplink.healthy()
+                        || scheduler.mayCarry(f.policy, uplink, uplinks, maxBytes, out.sendableBacklog());
                 if (!out.hasSendable() || !allowed) {
                     continue;
                 }
@@ -254,7 +255,13 @@ public abstract class BondSession {
                     uplink.sendControl(pong);
                 }
             }
-            case Frame.Pong p -> uplink.rtt.sample(System.nanoTime() - p.sentNanos());
+            case Frame.Pong p -> {
+                // A probe that waited out an outage measures the outage, not the path: its sample would make a
+                // restored link look slow for seconds. Only probes sent since the link last recovered count.
+                if (!uplink.isSuspect() && p.sentNanos() >= uplink.recoveredAtNanos()) {
+                    uplink.rtt.sample(System.nanoTime() - p.sentNanos());
+                }
+            }
             case Frame.Open o -> onOpen(uplink, o);
             case Frame.OpenResult r -> onOpenResult(uplink, r);
             case Frame.UplinkGone g -> onUplinkGone(g.uplinkId());
@@ -413,7 +420,14 @@ public abstract class BondSession {
     /** Every probe interval: rates, probes and health, finished and idle flows. */
     protected void slowTick(long now) {
         for (Uplink u : uplinks) {
-            u.delivered.tick(now);
+            // The delivery rate is what the scheduler believes a link can carry: it is measured only while the
+            // link has data outstanding and answers; idle or suspect, the last estimate stands, or a link that
+            // went quiet for a while would look useless and never be given data again.
+            if (u.unackedBytes() > 0 && u.healthy()) {
+                u.delivered.tick(now);
+            } else {
+                u.delivered.hold(now);
+            }
             u.sent.tick(now);
             u.received.tick(now);
             probe(u, now);
@@ -468,6 +482,7 @@ public abstract class BondSession {
             wakeWriters();
         } else if (silence <= allowed && u.isSuspect()) {
             u.setSuspect(false);
+            u.markRecovered(now);
             event("uplink " + u.name() + " answers again");
             wakeWriters();
         }

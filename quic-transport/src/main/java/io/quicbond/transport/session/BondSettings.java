@@ -15,7 +15,8 @@ import java.time.Duration;
  * @param probeInterval       how often each uplink is probed (a ~40-byte datagram); 100 ms
  * @param silenceFloor        an uplink silent for max(this, 3 srtt + 4 rttvar) is suspect: no new data goes
  *                            to it and what it carried is re-sent elsewhere; 300 ms
- * @param deadAfter           an uplink silent this long is closed and reconnected; 5 s
+ * @param deadAfter           an uplink silent this long is closed and reconnected (a fresh connection comes
+ *                            back faster than one deep in QUIC's probe backoff); 2 s
  * @param sessionGrace        the server keeps a session with no uplink this long before ending its flows; 60 s
  * @param defaultPolicy       policy for flows no rule matches; aggregate
  */
@@ -25,7 +26,7 @@ public record BondSettings(long flowWindow, long flowSendBuffer, int maxFlowsPer
 
     public static BondSettings defaults() {
         return new BondSettings(4 << 20, 4 << 20, 4096, Duration.ofSeconds(15), Duration.ofSeconds(60),
-                Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(60),
+                Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(60),
                 Policy.AGGREGATE);
     }
 

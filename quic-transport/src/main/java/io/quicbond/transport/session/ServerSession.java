@@ -131,7 +131,10 @@ public final class ServerSession extends BondSession {
     /** Destination → bond. */
     private void pumpFromDestination(BondFlow flow, Socket socket) {
         byte[] buf = new byte[32 * 1024];
-        try (InputStream in = socket.getInputStream()) {
+        // Not try-with-resources: closing a socket's stream closes the socket, and the other direction may still
+        // be running (the destination half-closed first); pumpToDestination closes the socket when both are done.
+        try {
+            InputStream in = socket.getInputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
                 flow.out.write(buf, 0, n);

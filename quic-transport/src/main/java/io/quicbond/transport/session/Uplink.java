@@ -286,6 +286,17 @@ public final class Uplink implements UplinkView, PathAccount {
         this.suspect = suspect;
     }
 
+    private volatile long recoveredAtNanos = Long.MIN_VALUE;
+
+    /** When the uplink last came back from suspect; probes sent before then are not RTT samples. */
+    long recoveredAtNanos() {
+        return recoveredAtNanos;
+    }
+
+    void markRecovered(long nowNanos) {
+        recoveredAtNanos = nowNanos;
+    }
+
     @Override
     public boolean primary() {
         return primary;
@@ -303,7 +314,7 @@ public final class Uplink implements UplinkView, PathAccount {
 
     @Override
     public double deliveryRate() {
-        return delivered.bytesPerSecond();
+        return delivered.peakBytesPerSecond();
     }
 
     QuicLink link() {

@@ -22,6 +22,14 @@ class SchedulerTest {
     }
 
     @Test
+    void aggregateSpreadsABulkFlowWithMegabytesWaitingOverEveryLink() {
+        long backlog = 4_000_000; // 800 ms at lte's 40 Mbit/s: sat delivers a chunk in ~100 ms
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, sat, all, 16384, backlog));
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384, backlog));
+        assertFalse(scheduler.mayCarry(Policy.AGGREGATE, sat, all, 16384, 32_768), "a small flow stays on lte");
+    }
+
+    @Test
     void aggregateUsesTheSlowLinkOnceTheFastOneIsBacklogged() {
         lte.unacked = 2_000_000; // 400 ms of backlog at 40 Mbit/s
         dsl.unacked = 600_000;   // 240 ms at 20 Mbit/s

@@ -48,4 +48,28 @@ class BondEndToEndTest {
             System.out.println(bond.client.status());
         }
     }
+
+    @Test
+    @Timeout(60)
+    void uploadGoesOnAfterTheDestinationHalfClosesFirst() throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults());
+             ServerSocket dest = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<byte[]> uploaded = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = dest.accept()) {
+                    s.getOutputStream().write("bye".getBytes());
+                    s.shutdownOutput(); // the destination is done talking before the client is
+                    return LoopbackBond.sha256(s.getInputStream().readAllBytes());
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, LoopbackBond.THREADS);
+            TcpFlow flow = bond.client.openTcp(new Destination("127.0.0.1", dest.getLocalPort()));
+            assertArrayEquals("bye".getBytes(), flow.input().readAllBytes());
+            byte[] data = LoopbackBond.randomBytes(8 << 20, 3);
+            try (OutputStream out = flow.output()) {
+                out.write(data);
+            }
+            assertArrayEquals(LoopbackBond.sha256(data), uploaded.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
 }

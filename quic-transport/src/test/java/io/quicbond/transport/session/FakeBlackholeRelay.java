@@ -17,6 +17,7 @@ final class FakeBlackholeRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private volatile SocketAddress client;
     private volatile boolean blackholed;
+    private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
 
     FakeBlackholeRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -40,6 +41,9 @@ final class FakeBlackholeRelay implements AutoCloseable {
                 if (blackholed) {
                     continue;
                 }
+                if (upstream) {
+                    bytesUp.addAndGet(p.getLength());
+                }
                 SocketAddress to = upstream ? target : client;
                 if (to != null) {
                     (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
@@ -52,6 +56,11 @@ final class FakeBlackholeRelay implements AutoCloseable {
 
     InetSocketAddress address() {
         return (InetSocketAddress) front.getLocalSocketAddress();
+    }
+
+    /** Bytes relayed from the client toward the server so far. */
+    long bytesUp() {
+        return bytesUp.get();
     }
 
     void blackhole(boolean on) {

@@ -1,0 +1,63 @@
+package io.quicbond.interop.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The benchmark's smoke run: every case once, short, in separate JVMs; the results files must exist and hold
+ * measurements. Speed is not asserted: CI machines vary too much.
+ */
+@Timeout(600)
+class BenchQuickIT {
+
+    @Test
+    void quickRunWritesResultsWithMeasurementsForEveryCase() throws Exception {
+        Path dir = Files.createTempDirectory("bond-bench-it");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
+                "--quick", "--scenario", "all", "--emulated-seconds", "3", "--out", dir.toString());
+        String text = out + "\n--- stderr ---\n" + err;
+        assertEquals(0, exit, text);
+
+        Path md = dir.resolve("results.md");
+        Path json = dir.resolve("results.json");
+        assertTrue(Files.isRegularFile(md) && Files.isRegularFile(json), text);
+        String table = Files.readString(md);
+        assertTrue(table.contains("| plain TCP relay | up |") && table.contains("| quicbond, 3 uplinks | down |"), table);
+
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        Set<String> ids = new TreeSet<>();
+        for (JsonNode c : root.get("cases")) {
+            ids.add(c.get("id").asText());
+            assertFalse(c.get("runs").isEmpty(), c.toString());
+            for (JsonNode run : c.get("runs")) {
+                assertTrue(run.get("clientPeakRss").asLong() > 0, run.toString());
+                assertTrue(run.get("serverPeakRss").asLong() > 0, run.toString());
+                assertFalse(run.get("transfers").isEmpty(), run.toString());
+                for (JsonNode t : run.get("transfers")) {
+                    assertTrue(t.get("intact").asBoolean(), t.toString());
+                    assertTrue(t.get("bytes").asLong() > 0, t.toString());
+                    assertTrue(t.get("mbit").asDouble() > 0, t.toString());
+                    assertTrue(t.get("seconds").asDouble() > 0, t.toString());
+                    assertTrue(t.get("clientCpu").asDouble() >= 0 && t.get("serverCpu").asDouble() >= 0, t.toString());
+                }
+            }
+            c.get("medians").properties().forEach(d ->
+                    assertTrue(d.getValue().get("mbit").asDouble() > 0, c.get("id") + " " + d.getKey()));
+        }
+        assertEquals(Set.of("bond-1", "bond-3", "emu-aggregate", "emu-best-alone", "raw-kwik", "tcp-relay"), ids);
+    }
+}
