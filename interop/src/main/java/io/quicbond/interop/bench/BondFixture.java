@@ -3,7 +3,6 @@ package io.quicbond.interop.bench;
 import io.quicbond.server.egress.EgressPolicy;
 import io.quicbond.server.egress.SocketEgress;
 import io.quicbond.transport.engine.ServerListenSpec;
-import io.quicbond.transport.engine.kwik.KwikEngine;
 import io.quicbond.transport.frame.FrameCodec;
 import io.quicbond.transport.scheduler.FlowClassifier;
 import io.quicbond.transport.session.BondClient;
@@ -56,16 +55,24 @@ public final class BondFixture {
         ServerListenSpec spec = new ServerListenSpec(listen, FrameCodec.ALPN, identity.toKeyStore("bond", KEY_PASSWORD),
                 "bond", KEY_PASSWORD, Duration.ofSeconds(30), RECEIVE_WINDOW);
         SocketEgress egress = new SocketEgress(EgressPolicy.parse(List.of("127.0.0.0/8"), List.of(), List.of()));
-        BondServer server = new BondServer(new KwikEngine(), spec, BondFixture::authenticate, egress, settings);
+        BondServer server = new BondServer(engine(), spec, BondFixture::authenticate, egress, settings);
         server.start();
         return new Server(server, identity);
     }
 
     /** A client that pins {@code pin}; add uplinks to it. */
     public static BondClient newClient(String pin, BondSettings settings) {
-        return new BondClient(new KwikEngine(), USER, SECRET,
+        return new BondClient(engine(), USER, SECRET,
                 CertificatePin.pinningTrustManager(CertificatePin.parse(pin)), "localhost", settings,
                 FlowClassifier.always(settings.defaultPolicy()));
+    }
+
+    /**
+     * The QUIC engine for the demo and the benchmark: system property {@code quicbond.engine} ("kwik", the
+     * default, or "quiche"; the demo's --engine sets it, the benchmark passes it with --java-opt).
+     */
+    static io.quicbond.transport.engine.QuicEngine engine() {
+        return io.quicbond.transport.engine.QuicEngines.create(System.getProperty("quicbond.engine", "kwik"));
     }
 
     static Optional<SessionAuthenticator.AuthenticatedUser> authenticate(String user, byte[] secret,

@@ -83,6 +83,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Seconds the uplink stays cut (default: ${DEFAULT-VALUE}).")
     double cutFor;
 
+    @Option(names = "--engine", defaultValue = "kwik", paramLabel = "NAME",
+            description = "QUIC engine at both ends: kwik (default) or quiche (netty's QUIC codec, BBR).")
+    String engine;
+
     @Option(names = "--quiet", description = "No live lines; setup, events and the summary only.")
     boolean quiet;
 
@@ -155,6 +159,7 @@ public final class DemoCommand implements Callable<Integer> {
             TRANSPORT_LOG.addHandler(logHandler);
             TRANSPORT_LOG.setUseParentHandlers(false);
         }
+        System.setProperty("quicbond.engine", engine);
         InetAddress loopback = InetAddress.getByAddress(new byte[]{127, 0, 0, 1});
         BondSettings settings = BondSettings.defaults();
         try (TrafficServer internet = TrafficServer.start(loopback);
