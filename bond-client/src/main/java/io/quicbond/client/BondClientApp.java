@@ -67,7 +67,7 @@ public final class BondClientApp implements AutoCloseable {
     }
 
     /**
-     * Starts the client with the engine the config names ({@code "kwik"}).
+     * Starts the client with the engine the config names (default {@code "quiche"}).
      *
      * @throws IOException when a listener cannot be bound (everything started so far is closed again)
      */

@@ -113,7 +113,7 @@ class BondServerAppTest {
         JsonNode report = JSON.readTree(status.body());
         assertEquals(BondServerApp.version(), report.path("version").asText());
         assertEquals("quicbond/1", report.path("protocol").asText());
-        assertEquals("kwik", report.path("engine").asText());
+        assertEquals("quiche", report.path("engine").asText());
         assertEquals("127.0.0.1:" + app.bondAddress().getPort(), report.path("listen").asText());
         assertEquals(1, report.path("users").asInt());
         assertEquals(0, report.path("failed_logins").asInt());

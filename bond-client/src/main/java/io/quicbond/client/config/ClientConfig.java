@@ -34,7 +34,7 @@ import java.util.Objects;
  *   "user": "alice",                         required; 1..255 bytes, no control characters
  *   "secret": "…",                           required; base64url text as bond-server gave it; the decoded
  *                                            bytes (1..255) are sent at login
- *   "engine": "kwik",                        default "kwik" (the only engine so far)
+ *   "engine": "quiche",                      default "quiche"; or "kwik" (pure Java)
  *   "uplinks": [ {                           at least one
  *     "name": "lte0",                        required, unique; [A-Za-z0-9._-]{1,32}
  *     "bind_address": "10.64.0.2",           optional IP literal: the source address on this WAN

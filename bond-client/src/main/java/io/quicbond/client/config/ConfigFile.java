@@ -21,7 +21,7 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                   String statusListen, BondFile bond) {
 
     static final String DEFAULT_SERVER_NAME = "quicbond";
-    static final String DEFAULT_ENGINE = "kwik";
+    static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
     static final boolean DEFAULT_PRIMARY = true;
     static final String DEFAULT_SOCKS5_LISTEN = "127.0.0.1:1080";
     static final long DEFAULT_SOCKS5_HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -56,7 +56,7 @@ class ClientConfigTest {
         assertEquals("quicbond", c.server().serverName());
         assertEquals("alice", c.user());
         assertArrayEquals("correct horse battery staple".getBytes(StandardCharsets.UTF_8), c.secretBytes());
-        assertEquals("kwik", c.engine());
+        assertEquals("quiche", c.engine());
         assertEquals(List.of(new ClientConfig.Uplink("wan0", null, null, null, true)), c.uplinks());
         assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1080), c.socks5().listen());
         assertNull(c.socks5().username());
@@ -129,7 +129,7 @@ class ClientConfigTest {
     @Test
     void effectiveJsonWritesEveryDefaultInSnakeCase() throws Exception {
         String json = parse(ConfigFixtures.minimal()).toJson(true);
-        for (String key : List.of("\"server_name\" : \"quicbond\"", "\"engine\" : \"kwik\"", "\"primary\" : true",
+        for (String key : List.of("\"server_name\" : \"quicbond\"", "\"engine\" : \"quiche\"", "\"primary\" : true",
                 "\"handshake_timeout_ms\" : 10000", "\"default\" : \"aggregate\"", "\"status_listen\" : \"127.0.0.1:7071\"",
                 "\"flow_window_bytes\" : 4194304", "\"flow_send_buffer_bytes\" : 4194304", "\"open_timeout_s\" : 15",
                 "\"udp_idle_timeout_s\" : 60")) {
@@ -216,7 +216,7 @@ class ClientConfigTest {
     @Test
     void nullMeansAbsent() throws Exception {
         ClientConfig c = parse(minimalWith("\"engine\": null, \"bond\": null, \"http\": null"));
-        assertEquals("kwik", c.engine());
+        assertEquals("quiche", c.engine());
         assertNull(c.http());
     }
 

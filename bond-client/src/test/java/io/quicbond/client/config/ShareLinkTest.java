@@ -49,7 +49,7 @@ class ShareLinkTest {
         assertEquals(List.of(), c.forwards());
         assertEquals(Policy.AGGREGATE, c.policy().defaultPolicy());
         assertEquals(7071, c.statusListen().getPort());
-        assertEquals("kwik", c.engine());
+        assertEquals("quiche", c.engine());
     }
 
     @Test

@@ -23,7 +23,7 @@ import java.util.Set;
  * {
  *   "listen": "0.0.0.0:4433",
  *   "public_address": "vpn.example.com",      (default: the listen host, unless it is 0.0.0.0 or ::)
- *   "engine": "kwik",
+ *   "engine": "quiche",
  *   "certificate": "cert.pem",
  *   "private_key": "key.pem",
  *   "users_file": "users.json",
@@ -72,7 +72,7 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
                            boolean statusPublic, Egress egress, Bond bond, int loginFailuresPerMinute) {
 
     public static final String DEFAULT_LISTEN = "0.0.0.0:4433";
-    public static final String DEFAULT_ENGINE = "kwik";
+    public static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
     /** The engines {@link #engine} may name. */
     public static final Set<String> ENGINES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(io.quicbond.transport.engine.QuicEngines.NAMES));
     public static final String DEFAULT_CERTIFICATE = "cert.pem";

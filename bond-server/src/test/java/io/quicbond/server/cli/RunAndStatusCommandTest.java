@@ -65,7 +65,7 @@ class RunAndStatusCommandTest {
 
         Cli.Result table = Cli.run("status", "--url", url + "/");
         assertEquals(0, table.code(), table.toString());
-        assertTrue(table.out().contains("bond on 127.0.0.1:" + app.bondAddress().getPort() + " (kwik, quicbond/1)"),
+        assertTrue(table.out().contains("bond on 127.0.0.1:" + app.bondAddress().getPort() + " (quiche, quicbond/1)"),
                 table.out());
         assertTrue(table.out().contains("users 1, failed logins 0, sessions 0"), table.out());
 

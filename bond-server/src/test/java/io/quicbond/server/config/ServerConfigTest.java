@@ -33,7 +33,7 @@ class ServerConfigTest {
         ServerConfig c = parse("{}");
         assertEquals(new HostPort("0.0.0.0", 4433), c.listen());
         assertEquals(Optional.empty(), c.publicAddress(), "a wildcard listen host is no public address");
-        assertEquals("kwik", c.engine());
+        assertEquals("quiche", c.engine());
         assertEquals(Path.of("cert.pem"), c.certificate());
         assertEquals(Path.of("key.pem"), c.privateKey());
         assertEquals(Path.of("users.json"), c.usersFile());

@@ -287,15 +287,25 @@ class BondAppsIT {
         JsonNode c = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + client.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
         assertEquals(3, c.path("session").path("uplinks").size(), c.toString());
-        JsonNode s = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
-        // Other tests' clients may have sessions here too (kept for session_grace after they close): find ours.
+        // Other tests' clients may have sessions here too (kept for session_grace after they close): find ours. The
+        // server learns of a reconnected uplink a moment after the client does, so give it that moment.
+        JsonNode s = null;
         JsonNode ours = null;
-        for (JsonNode session : s.path("sessions")) {
-            if (session.path("id").asText().equals(client.transport().sessionId())) {
-                ours = session;
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        do {
+            s = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            ours = null;
+            for (JsonNode session : s.path("sessions")) {
+                if (session.path("id").asText().equals(client.transport().sessionId())) {
+                    ours = session;
+                }
             }
-        }
+            if (ours != null && ours.path("uplinks").size() == 3) {
+                break;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
         assertNotNull(ours, s.toString());
         assertEquals("alice", ours.path("user").asText(), s.toString());
         assertEquals(3, ours.path("uplinks").size(), s.toString());

@@ -7,13 +7,14 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Makes the engine a config names: "kwik" (pure Java, runs wherever a JVM does; the default) or "quiche"
- * (netty's QUIC codec over quiche: native, faster, BBR). When quiche's native library cannot load on this
- * machine, the result is kwik and a warning says why.
+ * Makes the engine a config names: "quiche" (netty's QUIC codec over quiche: native, BBR; the default, since
+ * the bond over it moved 3–4.5 times what it moves over kwik on this machine, docs/benchmarks.md) or "kwik"
+ * (pure Java, runs wherever a JVM does). When quiche's native library cannot load on this machine, the result
+ * is kwik and a warning says why.
  */
 public final class QuicEngines {
     private static final Logger LOG = Logger.getLogger(QuicEngines.class.getName());
-    public static final String DEFAULT = "kwik";
+    public static final String DEFAULT = "quiche";
     public static final List<String> NAMES = List.of("kwik", "quiche");
 
     private QuicEngines() {
