@@ -1,6 +1,7 @@
 package io.quicbond.transport.session;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quicbond.transport.Destination;
@@ -150,6 +151,44 @@ class SchedulerPoliciesTest {
             assertArrayEquals(sent.digest(), hash.get(90, TimeUnit.SECONDS), "no byte lost across the cut");
             assertTrue(reusedAfterMillis >= 0, "the restored link never carried another megabyte in 20 s");
             System.out.println("restored link carried 1 MB again " + reusedAfterMillis + " ms after it came back");
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void redundantUdpLosesNoPacketWhileOneOfTwoLinksDropsEverything() throws Exception {
+        try (Rig rig = rig(Policy.REDUNDANT, true, true);
+             java.net.DatagramSocket echo = new java.net.DatagramSocket(
+                     new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[2048];
+                try {
+                    while (true) {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        echo.send(p);
+                    }
+                } catch (Exception closed) {
+                    // test over
+                }
+            });
+            java.util.concurrent.LinkedBlockingQueue<byte[]> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+            io.quicbond.transport.UdpFlow flow = rig.client().openUdp(new Destination("127.0.0.1", echo.getLocalPort()),
+                    replies::add);
+            rig.relays().get(0).blackhole(true); // a call's packets must not notice
+            int lost = 0;
+            for (int i = 0; i < 200; i++) {
+                byte[] payload = ("packet " + i).getBytes();
+                flow.send(payload);
+                byte[] reply = replies.poll(2, TimeUnit.SECONDS);
+                if (reply == null || !java.util.Arrays.equals(payload, reply)) {
+                    lost++;
+                }
+                byte[] duplicate = replies.poll(5, TimeUnit.MILLISECONDS);
+                assertTrue(duplicate == null, "packet " + i + " delivered twice");
+            }
+            assertEquals(0, lost, "packets lost with one link dead");
+            flow.close();
         }
     }
 
