@@ -290,13 +290,4 @@ public final class IncomingStream {
             lock.unlock();
         }
     }
-
-    public boolean hasReadable() {
-        lock.lock();
-        try {
-            return !ready.isEmpty();
-        } finally {
-            lock.unlock();
-        }
-    }
 }

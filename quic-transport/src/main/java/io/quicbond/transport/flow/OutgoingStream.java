@@ -382,25 +382,6 @@ public final class OutgoingStream {
         return s;
     }
 
-    /** Bytes written and not yet acknowledged (for status and memory accounting). */
-    public long buffered() {
-        lock.lock();
-        try {
-            return written - Math.min(acked, written);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    public long acked() {
-        lock.lock();
-        try {
-            return acked;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Waits up to the timeout for everything (FIN included) to be acknowledged; returns whether it was. */
     public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);

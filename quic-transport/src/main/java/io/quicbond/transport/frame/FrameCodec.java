@@ -26,8 +26,6 @@ public final class FrameCodec {
     public static final int HEADER_BYTES = 5;
     /** DATA header inside the body: flowId u32, offset u64, flags u8. */
     public static final int DATA_BODY_OVERHEAD = 4 + 8 + 1;
-    /** UDP frame as a datagram: type u8, flowId u32, sequence u32. */
-    public static final int UDP_DATAGRAM_OVERHEAD = 1 + 4 + 4;
 
     static final int HELLO = 0x01;
     static final int WELCOME = 0x02;

@@ -118,7 +118,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
             @Override
             public void send(byte[] payload) {
                 if (!f.ended.get()) {
-                    session.sendUdpPacket(f, payload);
+                    session.sendUdp(f, payload);
                 }
             }
 

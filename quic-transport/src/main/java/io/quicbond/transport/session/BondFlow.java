@@ -21,7 +21,6 @@ final class BondFlow {
     final Frame.Protocol protocol;
     final Destination destination;
     final Policy policy;
-    final long openedAtNanos = System.nanoTime();
     final CompletableFuture<Frame.OpenResult> opened = new CompletableFuture<>();
     final AtomicBoolean ended = new AtomicBoolean();
 

@@ -50,7 +50,6 @@ public abstract class BondSession {
     private Thread housekeeping;
     private long lastSlowTickNanos;
     private long ticks;
-    protected final AtomicLong lateReinjections = new AtomicLong();
 
     protected BondSession(byte[] sessionId, BondSettings settings) {
         this.sessionId = sessionId.clone();
@@ -393,7 +392,6 @@ public abstract class BondSession {
             }
             long moved = out.reinjectLate(now, this::deadlineNanos, fastest);
             if (moved > 0) {
-                lateReinjections.incrementAndGet();
                 reinjectedBytes.addAndGet(moved);
                 fastest.wake();
             }
@@ -526,9 +524,5 @@ public abstract class BondSession {
         if (housekeeping != null) {
             housekeeping.interrupt();
         }
-    }
-
-    Map<Integer, BondFlow> flowsForTest() {
-        return flows;
     }
 }

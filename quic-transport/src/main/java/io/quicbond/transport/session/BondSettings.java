@@ -35,28 +35,4 @@ public record BondSettings(long flowWindow, long flowSendBuffer, int maxFlowsPer
                 probeInterval, silenceFloor, deadAfter, sessionGrace, policy);
     }
 
-    public BondSettings withFlowBuffers(long window, long sendBuffer) {
-        return new BondSettings(window, sendBuffer, maxFlowsPerSession, openTimeout, udpIdleTimeout,
-                probeInterval, silenceFloor, deadAfter, sessionGrace, defaultPolicy);
-    }
-
-    public BondSettings withMaxFlowsPerSession(int max) {
-        return new BondSettings(flowWindow, flowSendBuffer, max, openTimeout, udpIdleTimeout,
-                probeInterval, silenceFloor, deadAfter, sessionGrace, defaultPolicy);
-    }
-
-    public BondSettings withOpenTimeout(Duration timeout) {
-        return new BondSettings(flowWindow, flowSendBuffer, maxFlowsPerSession, timeout, udpIdleTimeout,
-                probeInterval, silenceFloor, deadAfter, sessionGrace, defaultPolicy);
-    }
-
-    public BondSettings withSessionGrace(Duration grace) {
-        return new BondSettings(flowWindow, flowSendBuffer, maxFlowsPerSession, openTimeout, udpIdleTimeout,
-                probeInterval, silenceFloor, deadAfter, grace, defaultPolicy);
-    }
-
-    public BondSettings withUdpIdleTimeout(Duration idle) {
-        return new BondSettings(flowWindow, flowSendBuffer, maxFlowsPerSession, openTimeout, idle,
-                probeInterval, silenceFloor, deadAfter, sessionGrace, defaultPolicy);
-    }
 }

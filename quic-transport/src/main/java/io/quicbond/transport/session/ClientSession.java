@@ -132,7 +132,4 @@ final class ClientSession extends BondSession {
         endFlow(f, reason, message, true);
     }
 
-    void sendUdpPacket(BondFlow f, byte[] payload) {
-        sendUdp(f, payload);
-    }
 }

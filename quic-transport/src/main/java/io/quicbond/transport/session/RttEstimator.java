@@ -9,8 +9,6 @@ public final class RttEstimator {
     private final long initialNanos;
     private long smoothed = -1;
     private long variance;
-    private long latest = -1;
-    private long min = Long.MAX_VALUE;
 
     public RttEstimator(long initialNanos) {
         this.initialNanos = initialNanos;
@@ -20,8 +18,6 @@ public final class RttEstimator {
         if (rttNanos < 0) {
             return;
         }
-        latest = rttNanos;
-        min = Math.min(min, rttNanos);
         if (smoothed < 0) {
             smoothed = rttNanos;
             variance = rttNanos / 2;
@@ -39,15 +35,4 @@ public final class RttEstimator {
         return smoothed < 0 ? initialNanos / 2 : variance;
     }
 
-    public synchronized long latestNanos() {
-        return latest;
-    }
-
-    public synchronized long minNanos() {
-        return min == Long.MAX_VALUE ? -1 : min;
-    }
-
-    public synchronized boolean hasSamples() {
-        return smoothed >= 0;
-    }
 }

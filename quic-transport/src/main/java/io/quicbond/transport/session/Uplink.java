@@ -59,7 +59,6 @@ public final class Uplink implements UplinkView, PathAccount {
     private volatile String downReason;
     /** Silent for longer than its RTT allows: carries no new data until heard again. */
     private volatile boolean suspect;
-    private final long connectedAtNanos = System.nanoTime();
     /** When the writer entered a blocking stream write that has not returned yet; 0 when it is not writing. */
     private volatile long writeBlockedSinceNanos;
 
@@ -327,10 +326,6 @@ public final class Uplink implements UplinkView, PathAccount {
 
     LinkStats linkStats() {
         return link.stats();
-    }
-
-    long connectedAtNanos() {
-        return connectedAtNanos;
     }
 
     @Override

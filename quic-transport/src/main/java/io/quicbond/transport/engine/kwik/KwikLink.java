@@ -38,6 +38,8 @@ final class KwikLink implements QuicLink {
      */
     static final int MAX_QUEUED_DATAGRAMS = 16;
     private final java.util.concurrent.atomic.AtomicLong datagramsSubmitted = new java.util.concurrent.atomic.AtomicLong();
+    /** kwik's count of datagrams sent, as last read; it only lags, so the check above stays safe. */
+    private volatile long datagramsSentSeen;
     private volatile Consumer<LinkStream> peerStreamHandler = s -> { };
     private volatile Consumer<String> closedHandler = r -> { };
     private volatile String closeReason;
@@ -107,8 +109,12 @@ final class KwikLink implements QuicLink {
             return false;
         }
         try {
-            if (datagramsSubmitted.get() - connection.getStats().datagramsSent() >= MAX_QUEUED_DATAGRAMS) {
-                return false;
+            // kwik's statistics are built on each call, so read them only when the queue may be full.
+            if (datagramsSubmitted.get() - datagramsSentSeen >= MAX_QUEUED_DATAGRAMS) {
+                datagramsSentSeen = connection.getStats().datagramsSent();
+                if (datagramsSubmitted.get() - datagramsSentSeen >= MAX_QUEUED_DATAGRAMS) {
+                    return false;
+                }
             }
             connection.sendDatagram(payload);
             datagramsSubmitted.incrementAndGet();

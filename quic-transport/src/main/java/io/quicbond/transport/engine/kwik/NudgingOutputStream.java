@@ -23,7 +23,7 @@ final class NudgingOutputStream extends OutputStream {
     static final long NUDGE_AFTER_WRITE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final byte[] EMPTY = new byte[0];
     /** Streams being written or written recently. */
-    private static final Set<NudgingOutputStream> BLOCKED = ConcurrentHashMap.newKeySet();
+    private static final Set<NudgingOutputStream> TRACKED = ConcurrentHashMap.newKeySet();
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kwik-stream-nudger");
         t.setDaemon(true);
@@ -31,14 +31,13 @@ final class NudgingOutputStream extends OutputStream {
     });
 
     static {
-        TIMER.scheduleWithFixedDelay(NudgingOutputStream::nudgeBlocked, 50, 50, TimeUnit.MILLISECONDS);
+        TIMER.scheduleWithFixedDelay(NudgingOutputStream::nudgeTracked, 50, 50, TimeUnit.MILLISECONDS);
     }
 
     private final OutputStream delegate;
     private volatile long writeStartedNanos;
     private volatile long lastWriteNanos;
     private volatile boolean writing;
-    private volatile long nudges;
 
     NudgingOutputStream(OutputStream delegate) {
         this.delegate = delegate;
@@ -53,13 +52,13 @@ final class NudgingOutputStream extends OutputStream {
     public void write(byte[] b, int off, int len) throws IOException {
         writeStartedNanos = System.nanoTime();
         writing = true;
-        BLOCKED.add(this);
+        TRACKED.add(this);
         try {
             delegate.write(b, off, len);
         } finally {
             writing = false;
             lastWriteNanos = System.nanoTime();
-            BLOCKED.add(this);
+            TRACKED.add(this);
         }
     }
 
@@ -73,28 +72,23 @@ final class NudgingOutputStream extends OutputStream {
         delegate.close();
     }
 
-    long nudges() {
-        return nudges;
-    }
-
-    private static void nudgeBlocked() {
+    private static void nudgeTracked() {
         long now = System.nanoTime();
-        for (NudgingOutputStream s : BLOCKED) {
+        for (NudgingOutputStream s : TRACKED) {
             boolean blocked = s.writing && now - s.writeStartedNanos > NUDGE_AFTER_NANOS;
             boolean recentlyWritten = !s.writing && now - s.lastWriteNanos < NUDGE_AFTER_WRITE_NANOS;
             if (!s.writing && !recentlyWritten) {
-                BLOCKED.remove(s); // idle long enough: everything written has been nudged out
+                TRACKED.remove(s); // idle long enough: everything written has been nudged out
                 if (s.writing) {
-                    BLOCKED.add(s); // a write began meanwhile
+                    TRACKED.add(s); // a write began meanwhile
                 }
                 continue;
             }
             if (blocked || recentlyWritten) {
                 try {
                     s.delegate.write(EMPTY, 0, 0);
-                    s.nudges++;
                 } catch (IOException | RuntimeException e) {
-                    BLOCKED.remove(s);
+                    TRACKED.remove(s);
                 }
             }
         }

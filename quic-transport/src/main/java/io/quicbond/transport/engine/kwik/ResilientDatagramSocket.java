@@ -27,8 +27,6 @@ final class ResilientDatagramSocket extends DatagramSocket {
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     private final AtomicLong packetsReceived = new AtomicLong();
-    private final AtomicLong sendErrors = new AtomicLong();
-    private volatile long lastReceiveNanos = System.nanoTime();
     /** Server sockets: when each peer was last heard from, so that each connection can tell it is alive. */
     private final java.util.concurrent.ConcurrentHashMap<SocketAddress, long[]> lastHeardByPeer;
 
@@ -55,7 +53,6 @@ final class ResilientDatagramSocket extends DatagramSocket {
                 super.receive(packet);
                 packetsReceived.incrementAndGet();
                 long now = System.nanoTime();
-                lastReceiveNanos = now;
                 if (lastHeardByPeer != null) {
                     long[] slot = lastHeardByPeer.get(packet.getSocketAddress());
                     if (slot == null) {
@@ -89,17 +86,12 @@ final class ResilientDatagramSocket extends DatagramSocket {
                 throw e;
             }
             // A send error on a WAN link (no route for a moment, ENOBUFS) is a lost packet; QUIC recovers it.
-            sendErrors.incrementAndGet();
             LOG.log(Level.FINE, "send failed, treated as loss", e);
         }
     }
 
     long packetsReceived() {
         return packetsReceived.get();
-    }
-
-    long lastReceiveNanos() {
-        return lastReceiveNanos;
     }
 
     /** Packets received from {@code peer} (server sockets), or -1 when unknown. */
