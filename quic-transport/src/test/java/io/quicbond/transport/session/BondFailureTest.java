@@ -38,23 +38,6 @@ import org.junit.jupiter.api.Timeout;
 
 class BondFailureTest {
 
-    /** A sink that hashes everything it receives on one connection. */
-    private static CompletableFuture<byte[]> hashingSink(ServerSocket server) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[65536];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    md.update(buf, 0, n);
-                }
-                return md.digest();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }, LoopbackBond.THREADS);
-    }
-
     @Test
     @Timeout(120)
     void uploadCompletesIntactWhenAnUplinkGoesSilentMidway() throws Exception {
@@ -73,7 +56,7 @@ class BondFailureTest {
                 client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
             }
             assertTrue(client.awaitUplinks(3, Duration.ofSeconds(20)));
-            CompletableFuture<byte[]> sinkHash = hashingSink(sinkServer);
+            CompletableFuture<byte[]> sinkHash = LoopbackBond.hashingSink(sinkServer);
             byte[] data = LoopbackBond.randomBytes(30 << 20, 7);
             TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
             try (OutputStream out = flow.output()) {
@@ -185,7 +168,7 @@ class BondFailureTest {
                 client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
             }
             assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
-            CompletableFuture<byte[]> sinkHash = hashingSink(sinkServer);
+            CompletableFuture<byte[]> sinkHash = LoopbackBond.hashingSink(sinkServer);
             byte[] data = LoopbackBond.randomBytes(5 << 20, 11);
             TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
             relays.get(1).blackhole(true);

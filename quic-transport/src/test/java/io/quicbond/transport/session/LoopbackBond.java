@@ -82,4 +82,21 @@ final class LoopbackBond implements AutoCloseable {
     static boolean sameHash(byte[] a, byte[] b) throws Exception {
         return Arrays.equals(sha256(a), sha256(b));
     }
+
+    /** A sink that hashes everything it receives on one connection. */
+    static java.util.concurrent.CompletableFuture<byte[]> hashingSink(java.net.ServerSocket server) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.net.Socket s = server.accept(); java.io.InputStream in = s.getInputStream()) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[65536];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    md.update(buf, 0, n);
+                }
+                return md.digest();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, THREADS);
+    }
 }

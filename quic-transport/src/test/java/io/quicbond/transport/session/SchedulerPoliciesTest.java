@@ -56,28 +56,12 @@ class SchedulerPoliciesTest {
         return new Rig(server, client, relays, new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
     }
 
-    private static CompletableFuture<byte[]> sinkHash(ServerSocket sink) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (Socket s = sink.accept(); InputStream in = s.getInputStream()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[65536];
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    md.update(buf, 0, n);
-                }
-                return md.digest();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }, LoopbackBond.THREADS);
-    }
-
     @Test
     @Timeout(90)
     void failoverKeepsTheBackupIdleWhileThePrimaryIsUp() throws Exception {
         try (Rig rig = rig(Policy.FAILOVER, true, false)) {
             long backupBefore = rig.relays().get(1).bytesUp();
-            CompletableFuture<byte[]> hash = sinkHash(rig.sink());
+            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 21);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             try (OutputStream out = flow.output()) {
@@ -95,7 +79,7 @@ class SchedulerPoliciesTest {
     @Timeout(90)
     void failoverMovesToTheBackupWhenThePrimaryDies() throws Exception {
         try (Rig rig = rig(Policy.FAILOVER, true, false)) {
-            CompletableFuture<byte[]> hash = sinkHash(rig.sink());
+            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 22);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             try (OutputStream out = flow.output()) {
@@ -112,7 +96,7 @@ class SchedulerPoliciesTest {
     @Timeout(120)
     void aLinkCutAndRestoredMidTransferCarriesTrafficAgain() throws Exception {
         try (Rig rig = rig(Policy.AGGREGATE, true, true)) {
-            CompletableFuture<byte[]> hash = sinkHash(rig.sink());
+            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             FakeBlackholeRelay flaky = rig.relays().get(0);
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
