@@ -1,6 +1,6 @@
 package io.quicbond.client.ingress.forward;
 
-import io.quicbond.client.ingress.Ingress;
+import io.quicbond.client.ingress.TcpIngress;
 import io.quicbond.client.ingress.TcpAcceptor;
 import io.quicbond.client.ingress.TcpRelay;
 import io.quicbond.transport.FlowOpenException;
@@ -19,35 +19,20 @@ import java.net.Socket;
  * <p>Threads: one virtual thread accepts; each connection opens its flow on a virtual thread of its own, then a
  * {@link TcpRelay} takes over.
  */
-public final class TcpForwardIngress implements Ingress {
+public final class TcpForwardIngress extends TcpIngress {
     private static final System.Logger LOG = System.getLogger(TcpForwardIngress.class.getName());
 
     private final TcpForwardSettings settings;
     private final FlowTransport transport;
-    private final TcpAcceptor acceptor;
 
     public TcpForwardIngress(TcpForwardSettings settings, FlowTransport transport) {
+        super("tcp-forward", settings.listen());
         this.settings = settings;
         this.transport = transport;
-        this.acceptor = new TcpAcceptor("tcp-forward", settings.listen(), this::handle);
-    }
+            }
 
     @Override
-    public void start() throws IOException {
-        acceptor.start();
-    }
-
-    @Override
-    public InetSocketAddress boundAddress() {
-        return acceptor.boundAddress();
-    }
-
-    @Override
-    public void close() {
-        acceptor.close();
-    }
-
-    private void handle(Socket socket) throws IOException {
+    protected void handle(Socket socket) throws IOException {
         socket.setTcpNoDelay(true);
         TcpFlow flow;
         try {

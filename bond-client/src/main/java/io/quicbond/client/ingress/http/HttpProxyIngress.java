@@ -1,7 +1,7 @@
 package io.quicbond.client.ingress.http;
 
 import io.quicbond.client.ingress.DeadlineInputStream;
-import io.quicbond.client.ingress.Ingress;
+import io.quicbond.client.ingress.TcpIngress;
 import io.quicbond.client.ingress.TcpAcceptor;
 import io.quicbond.client.ingress.TcpRelay;
 import io.quicbond.client.ingress.http.HttpRequestHead.Field;
@@ -42,7 +42,7 @@ import java.util.Set;
  * <p>Threads: one virtual thread accepts; each connection's request head is read on a virtual thread of its own,
  * then a {@link TcpRelay} takes over. No exception escapes a connection.
  */
-public final class HttpProxyIngress implements Ingress {
+public final class HttpProxyIngress extends TcpIngress {
     private static final System.Logger LOG = System.getLogger(HttpProxyIngress.class.getName());
     private static final byte[] ESTABLISHED =
             "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
@@ -52,30 +52,15 @@ public final class HttpProxyIngress implements Ingress {
 
     private final HttpProxySettings settings;
     private final FlowTransport transport;
-    private final TcpAcceptor acceptor;
 
     public HttpProxyIngress(HttpProxySettings settings, FlowTransport transport) {
+        super("http-proxy", settings.listen());
         this.settings = settings;
         this.transport = transport;
-        this.acceptor = new TcpAcceptor("http-proxy", settings.listen(), this::handle);
-    }
+            }
 
     @Override
-    public void start() throws IOException {
-        acceptor.start();
-    }
-
-    @Override
-    public InetSocketAddress boundAddress() {
-        return acceptor.boundAddress();
-    }
-
-    @Override
-    public void close() {
-        acceptor.close();
-    }
-
-    private void handle(Socket socket) throws IOException {
+    protected void handle(Socket socket) throws IOException {
         socket.setTcpNoDelay(true);
         var deadline = new DeadlineInputStream(socket, settings.handshakeTimeout());
         // Buffered: the head is read byte by byte; what is read past it (a body, a TLS ClientHello) stays here

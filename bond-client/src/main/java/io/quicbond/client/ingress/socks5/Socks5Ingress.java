@@ -1,7 +1,7 @@
 package io.quicbond.client.ingress.socks5;
 
 import io.quicbond.client.ingress.DeadlineInputStream;
-import io.quicbond.client.ingress.Ingress;
+import io.quicbond.client.ingress.TcpIngress;
 import io.quicbond.client.ingress.TcpAcceptor;
 import io.quicbond.client.ingress.TcpRelay;
 import io.quicbond.client.ingress.socks5.Socks5Message.CommandRequest;
@@ -33,35 +33,20 @@ import java.security.MessageDigest;
  * datagrams (UDP ASSOCIATE). The transport calls back with UDP replies on its own threads.
  * Bad input from a client gets the reply the protocol allows and a close; no exception escapes a connection.
  */
-public final class Socks5Ingress implements Ingress {
+public final class Socks5Ingress extends TcpIngress {
     private static final System.Logger LOG = System.getLogger(Socks5Ingress.class.getName());
 
     private final Socks5Settings settings;
     private final FlowTransport transport;
-    private final TcpAcceptor acceptor;
 
     public Socks5Ingress(Socks5Settings settings, FlowTransport transport) {
+        super("socks5", settings.listen());
         this.settings = settings;
         this.transport = transport;
-        this.acceptor = new TcpAcceptor("socks5", settings.listen(), this::handle);
-    }
+            }
 
     @Override
-    public void start() throws IOException {
-        acceptor.start();
-    }
-
-    @Override
-    public InetSocketAddress boundAddress() {
-        return acceptor.boundAddress();
-    }
-
-    @Override
-    public void close() {
-        acceptor.close();
-    }
-
-    private void handle(Socket socket) throws IOException {
+    protected void handle(Socket socket) throws IOException {
         socket.setTcpNoDelay(true);
         var in = new DeadlineInputStream(socket, settings.handshakeTimeout());
         OutputStream out = socket.getOutputStream();
