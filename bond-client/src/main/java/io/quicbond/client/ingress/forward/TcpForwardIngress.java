@@ -29,7 +29,7 @@ public final class TcpForwardIngress extends TcpIngress {
         super("tcp-forward", settings.listen());
         this.settings = settings;
         this.transport = transport;
-            }
+    }
 
     @Override
     protected void handle(Socket socket) throws IOException {

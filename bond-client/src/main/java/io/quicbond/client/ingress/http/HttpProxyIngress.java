@@ -57,7 +57,7 @@ public final class HttpProxyIngress extends TcpIngress {
         super("http-proxy", settings.listen());
         this.settings = settings;
         this.transport = transport;
-            }
+    }
 
     @Override
     protected void handle(Socket socket) throws IOException {

@@ -43,7 +43,7 @@ public final class Socks5Ingress extends TcpIngress {
         super("socks5", settings.listen());
         this.settings = settings;
         this.transport = transport;
-            }
+    }
 
     @Override
     protected void handle(Socket socket) throws IOException {
