@@ -92,7 +92,7 @@ public final class VlessServer implements AutoCloseable {
             throw new IOException("cannot listen for VLESS on " + config.listen() + ": " + e.getMessage(), e);
         }
         acceptor = Thread.ofVirtual().name("vless-accept-" + localAddress().getPort()).start(this::acceptLoop);
-        LOG.info("VLESS listener on " + localAddress() + (mptcp ? " (MPTCP)" : " (TCP)") + ", users: "
+        LOG.info("VLESS listener on " + io.quicbond.server.BondServerApp.format(localAddress()) + (mptcp ? " (MPTCP)" : " (TCP)") + ", users: "
                 + (config.users().isEmpty() ? "every user with a VLESS UUID" : String.join(", ", config.users())));
     }
 

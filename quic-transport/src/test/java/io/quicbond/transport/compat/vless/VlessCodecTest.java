@@ -208,4 +208,33 @@ class VlessCodecTest {
             assertThrows(VlessProtocolException.class, d::next, bad);
         }
     }
+
+    /** What Debian's v2ray 4.34 sent to our server in VlessV2rayIT (curl through its SOCKS inbound), verbatim. */
+    static final String V2RAY_434_TCP = "006f9e5d2a0b1c4d3e8f709a8b7c6d5e4f000184c302096c6f63616c686f7374"
+            + "474554202f62696720485454502f312e310d0a486f73743a206c6f63616c686f73743a33333938370d0a557365722d4167656e"
+            + "743a206375726c2f372e38382e310d0a4163636570743a202a2f2a0d0a0d0a";
+    /** The same v2ray's first bytes for a SOCKS5 UDP ASSOCIATE datagram: command 2, then a length-prefixed packet. */
+    static final String V2RAY_434_UDP = "006f9e5d2a0b1c4d3e8f709a8b7c6d5e4f0002cffd017f000001000670696e672030";
+    static final UUID V2RAY_USER = UUID.fromString("6f9e5d2a-0b1c-4d3e-8f70-9a8b7c6d5e4f");
+
+    @Test
+    void v2ray434TcpRequestWithItsFirstPayloadDecodes() throws Exception {
+        VlessDecoder<VlessRequest> d = VlessRequest.decoder();
+        d.feed(hex(V2RAY_434_TCP));
+        assertEquals(VlessRequest.tcp(V2RAY_USER, new Destination("localhost", 33987)), d.next());
+        assertEquals("GET /big HTTP/1.1", new String(d.drain()).lines().findFirst().orElseThrow());
+        assertEquals(List.of(VlessRequest.tcp(V2RAY_USER, new Destination("localhost", 33987))),
+                decodeBothWays(VlessRequest::decoder, java.util.Arrays.copyOf(hex(V2RAY_434_TCP), 32)));
+    }
+
+    @Test
+    void v2ray434UdpRequestIsCommandTwoWithLengthPrefixedPackets() throws Exception {
+        VlessDecoder<VlessRequest> d = VlessRequest.decoder();
+        d.feed(hex(V2RAY_434_UDP));
+        assertEquals(VlessRequest.udp(V2RAY_USER, new Destination("127.0.0.1", 53245)), d.next());
+        VlessDecoder<byte[]> packets = VlessUdpPackets.decoder();
+        packets.feed(d.drain());
+        assertArrayEquals("ping 0".getBytes(), packets.next());
+        assertNull(packets.next());
+    }
 }
