@@ -13,6 +13,8 @@ import io.quicbond.client.ingress.socks5.Socks5Ingress;
 import io.quicbond.client.ingress.socks5.Socks5Settings;
 import io.quicbond.client.status.StatusDocument;
 import io.quicbond.client.status.StatusServer;
+import io.quicbond.transport.FlowTransport;
+import io.quicbond.transport.compat.vless.VlessClientTransport;
 import io.quicbond.transport.engine.QuicEngine;
 import io.quicbond.transport.session.BondClient;
 import io.quicbond.transport.session.ClientStatus;
@@ -52,7 +54,11 @@ public final class BondClientApp implements AutoCloseable {
     private volatile ClientConfig config;
     /** Re-reads the configuration for a reload; set by whoever knows where it came from (the run command). */
     private volatile java.util.concurrent.Callable<ClientConfig> configReader;
+    /** The bond; null in compat (VLESS) mode. */
     private final BondClient client;
+    /** What every ingress hands its flows to: the bond, or the VLESS transport. */
+    private final FlowTransport flows;
+    private final VlessClientTransport vless;
     private final List<Ingress> ingresses = new ArrayList<>();
     private Ingress socks5;
     private Ingress http;
@@ -61,9 +67,11 @@ public final class BondClientApp implements AutoCloseable {
     private Thread watcher;
     private volatile boolean closed;
 
-    private BondClientApp(ClientConfig config, BondClient client) {
+    private BondClientApp(ClientConfig config, BondClient client, VlessClientTransport vless) {
         this.config = config;
         this.client = client;
+        this.vless = vless;
+        this.flows = client != null ? client : vless;
     }
 
     /**
@@ -82,10 +90,13 @@ public final class BondClientApp implements AutoCloseable {
      * @throws IOException when a listener cannot be bound (everything started so far is closed again)
      */
     public static BondClientApp start(ClientConfig config, QuicEngine engine) throws IOException {
+        if (config.transport().isVless()) {
+            return startVless(config);
+        }
         BondClient client = new BondClient(engine, config.user(), config.secretBytes(),
                 CertificatePin.pinningTrustManager(config.server().pin()), config.server().serverName(),
                 config.bond().settings(config.policy().defaultPolicy()), config.policy().classifier());
-        BondClientApp app = new BondClientApp(config, client);
+        BondClientApp app = new BondClientApp(config, client, null);
         try {
             app.startListeners();
             for (ClientConfig.Uplink u : config.uplinks()) {
@@ -99,6 +110,23 @@ public final class BondClientApp implements AutoCloseable {
         return app;
     }
 
+    /** Compat mode: every flow is a VLESS connection to the configured server (no bond, no uplinks connected). */
+    private static BondClientApp startVless(ClientConfig config) throws IOException {
+        ClientConfig.Transport t = config.transport();
+        VlessClientTransport transport = new VlessClientTransport(t.server().host(), t.server().port(), t.uuid(),
+                t.mptcp(), config.bond().openTimeout(), t.udpIdleTimeout());
+        BondClientApp app = new BondClientApp(config, null, transport);
+        try {
+            app.startListeners();
+        } catch (IOException | RuntimeException e) {
+            app.close();
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "compat mode: every flow goes as VLESS to " + t.server()
+                + (t.mptcp() ? " over MPTCP" : " over TCP"));
+        return app;
+    }
+
     private static QuicEngine engine(String name) {
         return io.quicbond.transport.engine.QuicEngines.create(name);
     }
@@ -107,16 +135,16 @@ public final class BondClientApp implements AutoCloseable {
         if (config.socks5() != null) {
             ClientConfig.Socks5 s = config.socks5();
             Map<String, String> users = s.username() == null ? Map.of() : Map.of(s.username(), s.password());
-            socks5 = started(new Socks5Ingress(new Socks5Settings(s.listen(), users, s.handshakeTimeout()), client));
+            socks5 = started(new Socks5Ingress(new Socks5Settings(s.listen(), users, s.handshakeTimeout()), flows));
         }
         if (config.http() != null) {
-            http = started(new HttpProxyIngress(new HttpProxySettings(config.http().listen()), client));
+            http = started(new HttpProxyIngress(new HttpProxySettings(config.http().listen()), flows));
         }
         for (ClientConfig.Forward f : config.forwards()) {
             forwards.add(started(switch (f.protocol()) {
-                case TCP -> new TcpForwardIngress(new TcpForwardSettings(f.listen(), f.to()), client);
+                case TCP -> new TcpForwardIngress(new TcpForwardSettings(f.listen(), f.to()), flows);
                 case UDP -> new UdpForwardIngress(new UdpForwardSettings(f.listen(), f.to(),
-                        config.bond().udpIdleTimeout()), client);
+                        config.bond().udpIdleTimeout()), flows);
             }));
         }
         statusServer = StatusServer.start(config.statusListen(), this::status, this::reloadFromSource);
@@ -220,6 +248,10 @@ public final class BondClientApp implements AutoCloseable {
 
     /** Applies {@code fresh}'s uplinks: adds new ones, removes missing ones, restarts changed ones. */
     public synchronized ReloadResult reloadUplinks(ClientConfig fresh) {
+        if (client == null) {
+            return new ReloadResult(List.of(), List.of(), List.of(), true, "compat (VLESS) mode has no uplinks to"
+                    + " reload; restart to apply changes");
+        }
         java.util.Map<String, UplinkSpec> before = new java.util.LinkedHashMap<>();
         for (ClientConfig.Uplink u : config.uplinks()) {
             before.put(u.name(), uplinkSpec(config, u));
@@ -261,9 +293,14 @@ public final class BondClientApp implements AutoCloseable {
         return config;
     }
 
-    /** The bond: the {@link io.quicbond.transport.FlowTransport} every ingress uses. */
+    /** The bond: the {@link io.quicbond.transport.FlowTransport} every ingress uses; null in compat mode. */
     public BondClient transport() {
         return client;
+    }
+
+    /** The VLESS transport in compat mode; null with the bond. */
+    public VlessClientTransport vlessTransport() {
+        return vless;
     }
 
     /** Where the SOCKS5 ingress listens (the real port when the config said 0); null when it is off. */
@@ -288,6 +325,9 @@ public final class BondClientApp implements AutoCloseable {
 
     /** Blocks until at least {@code count} uplinks are up or the timeout passes; returns whether they are. */
     public boolean awaitUplinks(int count, Duration timeout) throws InterruptedException {
+        if (client == null) {
+            return count == 0;
+        }
         return client.awaitUplinks(count, timeout);
     }
 
@@ -301,6 +341,11 @@ public final class BondClientApp implements AutoCloseable {
         }
         StatusDocument.Ingresses in = new StatusDocument.Ingresses(HostPort.format(socks5Address()),
                 HostPort.format(httpAddress()), fw, statusServer == null ? null : HostPort.format(statusServer.address()));
+        if (client == null) {
+            ClientConfig.Transport t = config.transport();
+            return new StatusDocument(null, List.of(), in, new StatusDocument.Vless(t.server().toString(), t.mptcp(),
+                    vless.connections(), vless.mptcpConnections()));
+        }
         return StatusDocument.of(client.status(), in);
     }
 
@@ -320,6 +365,8 @@ public final class BondClientApp implements AutoCloseable {
         for (Ingress i : ingresses.reversed()) {
             i.close();
         }
-        client.close();
+        if (client != null) {
+            client.close();
+        }
     }
 }

@@ -98,8 +98,14 @@ final class RunCommand implements Callable<Integer> {
 
     static void printListeners(PrintWriter out, BondClientApp app) {
         ClientConfig c = app.config();
-        out.println("bond-client: user " + c.user() + ", session " + app.transport().sessionId() + ", "
-                + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks") + " to " + c.server().address());
+        if (c.transport().isVless()) {
+            out.println("bond-client: compat mode, every flow as VLESS to " + c.transport().server()
+                    + (c.transport().mptcp() ? " over MPTCP" : " over TCP"));
+        } else {
+            out.println("bond-client: user " + c.user() + ", session " + app.transport().sessionId() + ", "
+                    + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks") + " to "
+                    + c.server().address());
+        }
         if (app.socks5Address() != null) {
             out.println("socks5 listening on " + HostPort.format(app.socks5Address()));
         }

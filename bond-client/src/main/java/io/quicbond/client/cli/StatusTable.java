@@ -23,11 +23,19 @@ final class StatusTable {
     static String render(JsonNode doc) {
         JsonNode session = doc.path("session");
         StringBuilder out = new StringBuilder();
-        out.append("session ").append(session.path("session_id").asText("-"))
+        JsonNode vless = doc.path("vless");
+        if (vless.isObject()) {
+            out.append("compat mode: VLESS to ").append(vless.path("server").asText("-"))
+                    .append(vless.path("mptcp").asBoolean() ? " over MPTCP" : " over TCP").append(", ")
+                    .append(vless.path("connections").asLong()).append(" connections (")
+                    .append(vless.path("mptcp_connections").asLong()).append(" MPTCP)\n");
+        } else {
+            out.append("session ").append(session.path("session_id").asText("-"))
                 .append("  user ").append(session.path("user").asText("-"))
                 .append("  flows ").append(session.path("tcp_flows").asInt()).append(" tcp, ")
                 .append(session.path("udp_flows").asInt()).append(" udp")
                 .append("  reinjected ").append(bytes(session.path("reinjected_bytes"))).append('\n');
+        }
         JsonNode ingress = doc.path("ingress");
         List<String> listeners = new ArrayList<>();
         if (ingress.hasNonNull("socks5")) {

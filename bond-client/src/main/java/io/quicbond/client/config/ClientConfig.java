@@ -82,21 +82,50 @@ import java.util.Objects;
  */
 public record ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
                            Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
-                           InetSocketAddress statusListen, Bond bond) {
+                           InetSocketAddress statusListen, Bond bond, Transport transport) {
 
     /** The engines {@code engine} may name. */
     public static final List<String> ENGINES = io.quicbond.transport.engine.QuicEngines.NAMES;
 
     public ClientConfig {
-        Objects.requireNonNull(server, "server");
-        Objects.requireNonNull(user, "user");
-        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(transport, "transport");
+        if (!transport.isVless()) {
+            Objects.requireNonNull(server, "server");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(secret, "secret");
+        }
         Objects.requireNonNull(engine, "engine");
         uplinks = List.copyOf(uplinks);
         forwards = List.copyOf(forwards);
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(statusListen, "statusListen");
         Objects.requireNonNull(bond, "bond");
+    }
+
+    /** The bond (every flow over the QUIC uplinks). */
+    public ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
+                        Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
+                        InetSocketAddress statusListen, Bond bond) {
+        this(server, user, secret, engine, uplinks, socks5, http, forwards, policy, statusListen, bond,
+                Transport.BOND);
+    }
+
+    /**
+     * Where flows go: {@code "bond"} (the default: the bond server over the uplinks) or {@code "vless"} (compat
+     * mode: plain VLESS over MPTCP to an existing BSBF/xray/v2ray server; then {@code server}, {@code user},
+     * {@code secret} are not needed and {@code uplinks} only tell {@code bond-client mptcp} which interfaces to use).
+     *
+     * @param server         the VLESS server, HOST:PORT; null for the bond
+     * @param uuid           the VLESS user id; null for the bond
+     * @param mptcp          kernel MPTCP sockets (default true; TCP with a warning where the kernel refuses)
+     * @param udpIdleTimeout a VLESS UDP connection idle this long is closed; default 300 s
+     */
+    public record Transport(String type, HostPort server, java.util.UUID uuid, boolean mptcp, Duration udpIdleTimeout) {
+        public static final Transport BOND = new Transport("bond", null, null, true, Duration.ofSeconds(300));
+
+        public boolean isVless() {
+            return "vless".equals(type);
+        }
     }
 
     /**

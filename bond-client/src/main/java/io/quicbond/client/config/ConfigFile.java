@@ -18,7 +18,25 @@ import java.util.Locale;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ConfigFile(ServerFile server, String user, String secret, String engine, List<UplinkFile> uplinks,
                   Socks5File socks5, HttpFile http, List<ForwardFile> forwards, PolicyFile policy,
-                  String statusListen, BondFile bond) {
+                  String statusListen, BondFile bond, TransportFile transport) {
+
+    /** Without a {@code transport} key (the bond). */
+    ConfigFile(ServerFile server, String user, String secret, String engine, List<UplinkFile> uplinks,
+               Socks5File socks5, HttpFile http, List<ForwardFile> forwards, PolicyFile policy,
+               String statusListen, BondFile bond) {
+        this(server, user, secret, engine, uplinks, socks5, http, forwards, policy, statusListen, bond, null);
+    }
+
+    static final String DEFAULT_TRANSPORT = "bond";
+    static final long DEFAULT_VLESS_UDP_IDLE_TIMEOUT_S = 300;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record TransportFile(String type, String server, String uuid, Boolean mptcp, Long udpIdleTimeoutS) {
+        TransportFile withDefaults() {
+            return new TransportFile(or(type, DEFAULT_TRANSPORT), server, uuid, or(mptcp, true),
+                    or(udpIdleTimeoutS, DEFAULT_VLESS_UDP_IDLE_TIMEOUT_S));
+        }
+    }
 
     static final String DEFAULT_SERVER_NAME = "quicbond";
     static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
@@ -108,19 +126,20 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         return new ConfigFile(server == null ? null : server.withDefaults(), user, secret, or(engine, DEFAULT_ENGINE),
                 filledUplinks, socks5 == null ? null : socks5.withDefaults(), http == null ? null : http.withDefaults(),
                 or(forwards, List.of()), or(policy, new PolicyFile(null, null)).withDefaults(),
-                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults());
+                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults(),
+                or(transport, new TransportFile(null, null, null, null, null)).withDefaults());
     }
 
     ConfigFile withSocks5(Socks5File s) {
-        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond, transport);
     }
 
     ConfigFile withHttp(HttpFile h) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond, transport);
     }
 
     ConfigFile withStatusListen(String listen) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond, transport);
     }
 
     /** The file form of a valid config, every field written out; secrets as "&lt;redacted&gt;" unless included. */
@@ -150,12 +169,18 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                     r.domainSuffixes().stream().map(DomainSuffix::toString).toList(), policyName(r.policy())));
         }
         ClientConfig.Bond b = c.bond();
-        return new ConfigFile(
-                new ServerFile(c.server().address().toString(), c.server().pin().toString(), c.server().serverName()),
-                c.user(), includeSecrets ? c.secret() : redacted, c.engine(), uplinks, socks5, http, forwards,
+        ClientConfig.Transport t = c.transport();
+        TransportFile transport = t.isVless()
+                ? new TransportFile(t.type(), t.server().toString(), t.uuid().toString(), t.mptcp(),
+                        t.udpIdleTimeout().toSeconds())
+                : null;
+        return new ConfigFile(c.server() == null ? null
+                : new ServerFile(c.server().address().toString(), c.server().pin().toString(), c.server().serverName()),
+                c.user(), c.secret() == null ? null : includeSecrets ? c.secret() : redacted, c.engine(), uplinks,
+                socks5, http, forwards,
                 new PolicyFile(policyName(c.policy().defaultPolicy()), rules), HostPort.format(c.statusListen()),
                 new BondFile(b.flowWindowBytes(), b.flowSendBufferBytes(), b.openTimeout().toSeconds(),
-                        b.udpIdleTimeout().toSeconds()));
+                        b.udpIdleTimeout().toSeconds()), transport);
     }
 
     /** "lowest-latency", as {@code Policy.parse} reads it. */

@@ -86,14 +86,16 @@ final class ConfigValidator {
     }
 
     private ClientConfig check(ConfigFile f) {
-        ClientConfig.Server server = server(f.server());
-        String user = user(f.user());
-        String secret = secret(f.secret());
+        ClientConfig.Transport transport = transport(f.transport());
+        boolean vless = transport != null && transport.isVless();
+        ClientConfig.Server server = vless && f.server() == null ? null : server(f.server());
+        String user = vless && f.user() == null ? null : user(f.user());
+        String secret = vless && f.secret() == null ? null : secret(f.secret());
         String engine = f.engine();
         if (!ClientConfig.ENGINES.contains(engine)) {
             problem("engine", "unknown engine " + ConfigText.quote(engine) + " (known: " + String.join(", ", ClientConfig.ENGINES) + ")");
         }
-        List<ClientConfig.Uplink> uplinks = uplinks(f.uplinks(), server);
+        List<ClientConfig.Uplink> uplinks = vless && f.uplinks().isEmpty() ? List.of() : uplinks(f.uplinks(), server);
         ClientConfig.Socks5 socks5 = socks5(f.socks5());
         ClientConfig.Http http = null;
         if (f.http() != null) {
@@ -116,7 +118,43 @@ final class ConfigValidator {
         if (!problems.isEmpty()) {
             return null;
         }
-        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond);
+        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond,
+                transport);
+    }
+
+    private ClientConfig.Transport transport(ConfigFile.TransportFile t) {
+        if ("bond".equals(t.type())) {
+            if (t.server() != null || t.uuid() != null) {
+                problem("transport", "\"server\" and \"uuid\" belong to \"type\": \"vless\"");
+            }
+            return ClientConfig.Transport.BOND;
+        }
+        if (!"vless".equals(t.type())) {
+            problem("transport.type", "unknown transport " + ConfigText.quote(t.type()) + " (known: bond, vless)");
+            return null;
+        }
+        HostPort vlessServer = null;
+        if (t.server() == null) {
+            problem("transport.server", "required: HOST:PORT of the VLESS server");
+        } else {
+            vlessServer = parse("transport.server", t.server(), HostPort::parse);
+        }
+        java.util.UUID uuid = null;
+        if (t.uuid() == null) {
+            problem("transport.uuid", "required: the VLESS user id");
+        } else {
+            uuid = parse("transport.uuid", t.uuid(), text -> {
+                if (!text.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+                    throw new IllegalArgumentException("not a UUID: " + ConfigText.quote(text));
+                }
+                return java.util.UUID.fromString(text);
+            });
+        }
+        long idle = t.udpIdleTimeoutS();
+        if (idle < 1 || idle > MAX_UDP_IDLE_TIMEOUT_S) {
+            problem("transport.udp_idle_timeout_s", "must be 1.." + MAX_UDP_IDLE_TIMEOUT_S + ", got " + idle);
+        }
+        return new ClientConfig.Transport("vless", vlessServer, uuid, t.mptcp(), Duration.ofSeconds(idle));
     }
 
     private ClientConfig.Server server(ConfigFile.ServerFile s) {

@@ -22,7 +22,19 @@ import java.util.List;
  * {@code session.uplinks} lists the uplinks attached to the session ("up", "suspect", "down"); {@code configured}
  * lists every configured uplink ("connected" or "connecting", with the last error). Rates are bytes per second.
  */
-public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress) {
+public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
+                             Vless vless) {
+
+    /**
+     * Compat mode: flows go as VLESS to {@code server} ({@code "vless": {"server": "…", "mptcp": true,
+     * "connections": 12, "mptcp_connections": 12}}); absent with the bond.
+     */
+    public record Vless(String server, boolean mptcp, long connections, long mptcpConnections) {
+    }
+
+    public StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress) {
+        this(session, configured, ingress, null);
+    }
 
     /**
      * @param socks5   bound address, null when off
@@ -42,6 +54,6 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
 
     /** Uplinks attached to the session in state "up". */
     public long uplinksUp() {
-        return session.uplinks().stream().filter(u -> "up".equals(u.state())).count();
+        return session == null ? 0 : session.uplinks().stream().filter(u -> "up".equals(u.state())).count();
     }
 }
