@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
  * bond-client config --link LINK [--out FILE] [--force] [--socks5 HOST:PORT] [--http HOST:PORT] [--status HOST:PORT]
  * bond-client status [--config FILE | --url URL] [--json]
  * bond-client check --config FILE [--show-secrets]
+ * bond-client mptcp show|apply|remove [--config FILE] [--state FILE] [--netns NAME]
  * </pre>
  * Exit codes are in {@link ExitCodes}. {@link #run} is the whole program with its output streams given, for
  * tests; only {@link #main} calls {@code System.exit}.
@@ -22,6 +23,7 @@ import picocli.CommandLine.Spec;
         description = "quicbond client: bonds this machine's uplinks into one QUIC session to a bond server and "
                 + "offers SOCKS5, HTTP proxy and port forwards over it.",
         subcommands = {RunCommand.class, ConfigCommand.class, StatusCommand.class, CheckCommand.class, ReloadCommand.class,
+                MptcpCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure at run time", "2:wrong options", "3:invalid configuration or share link",
