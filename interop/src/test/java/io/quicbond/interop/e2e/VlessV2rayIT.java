@@ -62,6 +62,9 @@ class VlessV2rayIT {
     private static final List<byte[]> firstBytes = new CopyOnWriteArrayList<>();
     private static Process v2ray;
     private static int socksPort;
+    /** A second v2ray whose VLESS outbound multiplexes (Mux.Cool, command 3). */
+    private static Process v2rayMux;
+    private static int muxSocksPort;
 
     @BeforeAll
     static void start() throws Exception {
@@ -125,12 +128,22 @@ class VlessV2rayIT {
         Path v2rayJson = dir.resolve("v2ray.json");
         Files.writeString(v2rayJson, v2rayConfig);
         v2ray = Processes.start("v2ray", "-config", v2rayJson.toString());
+        muxSocksPort = freeTcpPort();
+        Path muxJson = dir.resolve("v2ray-mux.json");
+        Files.writeString(muxJson, v2rayConfig.replace(String.valueOf(socksPort), String.valueOf(muxSocksPort))
+                .replace("\"streamSettings\"", "\"mux\": {\"enabled\": true, \"concurrency\": 8}, \"streamSettings\""));
+        v2rayMux = Processes.start("v2ray", "-config", muxJson.toString());
+        awaitPort(v2ray, socksPort);
+        awaitPort(v2rayMux, muxSocksPort);
+    }
+
+    private static void awaitPort(Process process, int port) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (true) {
-            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), socksPort)) {
-                break;
+            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
             } catch (IOException notYet) {
-                assertTrue(v2ray.isAlive(), "v2ray exited with " + (v2ray.isAlive() ? "" : v2ray.exitValue()));
+                assertTrue(process.isAlive(), "v2ray exited with " + (process.isAlive() ? "" : process.exitValue()));
                 assertTrue(System.nanoTime() < deadline, "v2ray's SOCKS inbound did not open");
                 Thread.sleep(100);
             }
@@ -182,9 +195,11 @@ class VlessV2rayIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (v2ray != null) {
-            v2ray.destroy();
-            v2ray.waitFor();
+        for (Process p : new Process[]{v2ray, v2rayMux}) {
+            if (p != null) {
+                p.destroy();
+                p.waitFor();
+            }
         }
         if (recorder != null) {
             recorder.close();
@@ -215,7 +230,24 @@ class VlessV2rayIT {
 
     @Test
     void udpThroughV2raysSocksUdpAssociateIsEchoed() throws Exception {
-        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), socksPort);
+        udpEchoThrough(socksPort);
+        VlessRequest request = firstRequest(VlessCommand.UDP);
+        assertEquals(udpEcho.getLocalPort(), request.destination().port());
+    }
+
+    @Test
+    void multiplexingV2rayCarriesTcpAndUdpInMuxCool() throws Exception {
+        assumeTrue(Processes.installed("curl"), "curl is not installed");
+        Processes.Result r = Processes.run(60, "curl", "-sS", "--fail", "--socks5-hostname",
+                "127.0.0.1:" + muxSocksPort, "http://localhost:" + web.getAddress().getPort() + "/big");
+        assertEquals(0, r.exitCode(), r.err());
+        assertArrayEquals(sha256(bigFile), sha256(r.out()), "SHA-256 of the download over Mux.Cool");
+        udpEchoThrough(muxSocksPort);
+        firstRequest(VlessCommand.MUX);
+    }
+
+    private static void udpEchoThrough(int socks) throws Exception {
+        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), socks);
              DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             OutputStream out = control.getOutputStream();
             DataInputStream in = new DataInputStream(control.getInputStream());
@@ -247,8 +279,6 @@ class VlessV2rayIT {
             }
             assertEquals(5, echoed, "datagrams echoed through v2ray and our server");
         }
-        VlessRequest request = firstRequest(VlessCommand.UDP);
-        assertEquals(udpEcho.getLocalPort(), request.destination().port());
     }
 
     /** The first recorded connection whose header has this command; its bytes are printed for the fixtures. */

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VlessCodecTest {
 
@@ -236,5 +237,26 @@ class VlessCodecTest {
         packets.feed(d.drain());
         assertArrayEquals("ping 0".getBytes(), packets.next());
         assertNull(packets.next());
+    }
+
+    /** v2ray 4.34 with "mux": {"enabled": true}: command 3, then a New TCP frame carrying curl's request. */
+    static final String V2RAY_434_MUX = "006f9e5d2a0b1c4d3e8f709a8b7c6d5e4f0003"
+            + "001200010101019cd702096c6f63616c686f7374"
+            + "0052474554202f62696720485454502f312e310d0a486f73743a206c6f63616c686f73743a34303135310d0a557365722d41"
+            + "67656e743a206375726c2f372e38382e310d0a4163636570743a202a2f2a0d0a0d0a";
+
+    @Test
+    void v2ray434MuxRequestAndItsFirstFrameDecode() throws Exception {
+        VlessDecoder<VlessRequest> d = VlessRequest.decoder();
+        d.feed(hex(V2RAY_434_MUX));
+        assertEquals(VlessRequest.mux(V2RAY_USER), d.next());
+        List<MuxFrame> frames = decodeBothWays(MuxFrame::decoder, d.drain());
+        assertEquals(1, frames.size());
+        MuxFrame first = frames.getFirst();
+        assertEquals(1, first.sessionId());
+        assertEquals(MuxFrame.Status.NEW, first.status());
+        assertEquals(MuxFrame.Network.TCP, first.network());
+        assertEquals(new Destination("localhost", 40151), first.target());
+        assertTrue(new String(first.data()).startsWith("GET /big HTTP/1.1"));
     }
 }
