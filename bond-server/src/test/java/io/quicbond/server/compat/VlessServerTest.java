@@ -249,6 +249,35 @@ class VlessServerTest {
         }
     }
 
+    @Test
+    void garbageHeadersAndGarbageMuxFramesCloseOnlyTheirConnection() throws Exception {
+        java.util.Random random = new java.util.Random(21);
+        for (int i = 0; i < 40; i++) {
+            byte[] garbage = new byte[1 + random.nextInt(600)];
+            random.nextBytes(garbage);
+            if (i % 2 == 1) {
+                // a valid Mux.Cool request followed by garbage frames
+                byte[] header = VlessRequest.mux(alice).encode();
+                garbage = concat(header, garbage);
+            }
+            try (Socket s = connect(server)) {
+                s.getOutputStream().write(garbage);
+                s.shutdownOutput();
+                InputStream in = s.getInputStream();
+                while (in.read() >= 0) {
+                    // whatever the server says (00 00 for the Mux request, End frames) until it closes
+                }
+            } catch (IOException reset) {
+                // closed hard: fine too
+            }
+        }
+        assertEquals(20, server.status().rejected(), "each garbage header rejected");
+        try (Socket s = connect(server)) {
+            s.getOutputStream().write(concat(VlessRequest.tcp(alice, tcpEchoDestination()).encode(), "ok".getBytes()));
+            assertArrayEquals(concat(VlessResponse.encode(), "ok".getBytes()), s.getInputStream().readNBytes(4));
+        }
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
