@@ -154,6 +154,8 @@ class VlessMptcpIT {
         String tcpSubflows = run("ip", "netns", "exec", CLIENT_NS, "ss", "-tnH", "state", "established", "dst",
                 SERVER_ADDRESS + ":" + VLESS_PORT);
         System.out.println("ss -Mti in " + CLIENT_NS + ":\n" + mptcpSockets + "\nTCP subflows:\n" + tcpSubflows);
+        String listeners = run("ip", "netns", "exec", SERVER_NS, "ss", "-MlnH");
+        assertTrue(listeners.contains(":" + VLESS_PORT), "our VLESS listener is a kernel MPTCP socket: " + listeners);
         Matcher subflows = Pattern.compile("subflows:(\\d+)").matcher(mptcpSockets);
         assertTrue(subflows.find() && Integer.parseInt(subflows.group(1)) >= 1,
                 "the kernel shows an MPTCP connection with an extra subflow: " + mptcpSockets);
