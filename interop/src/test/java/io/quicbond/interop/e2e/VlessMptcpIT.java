@@ -103,8 +103,9 @@ class VlessMptcpIT {
                  "socks5": {"listen": "127.0.0.1:1080"}}
                 """.formatted(SERVER_ADDRESS, VLESS_PORT, USER));
 
-        processes.add(startIn(SERVER_NS, dir.resolve("file-server.log"), "python3", "-m", "http.server", "--bind",
-                "127.0.0.1", String.valueOf(FILE_PORT), "--directory", dir.resolve("www").toString()));
+        processes.add(startIn(SERVER_NS, dir.resolve("file-server.log"), java(), "-Xmx128m", "-cp",
+                System.getProperty("java.class.path"), StaticFileServerMain.class.getName(), String.valueOf(FILE_PORT),
+                dir.resolve("www/file").toString()));
         processes.add(startIn(SERVER_NS, dir.resolve("server.log"), java(), "-Xmx256m",
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "io.quicbond.server.cli.BondServerCommand", "run", "--config",
