@@ -11,6 +11,8 @@ import io.quicbond.client.ingress.http.HttpProxyIngress;
 import io.quicbond.client.ingress.http.HttpProxySettings;
 import io.quicbond.client.ingress.socks5.Socks5Ingress;
 import io.quicbond.client.ingress.socks5.Socks5Settings;
+import io.quicbond.client.ingress.transparent.TransparentIngress;
+import io.quicbond.client.ingress.transparent.TransparentSettings;
 import io.quicbond.client.status.StatusDocument;
 import io.quicbond.client.status.StatusServer;
 import io.quicbond.transport.engine.QuicEngine;
@@ -56,6 +58,7 @@ public final class BondClientApp implements AutoCloseable {
     private final List<Ingress> ingresses = new ArrayList<>();
     private Ingress socks5;
     private Ingress http;
+    private Ingress transparent;
     private final List<Ingress> forwards = new ArrayList<>();
     private StatusServer statusServer;
     private Thread watcher;
@@ -118,6 +121,11 @@ public final class BondClientApp implements AutoCloseable {
                 case UDP -> new UdpForwardIngress(new UdpForwardSettings(f.listen(), f.to(),
                         config.bond().udpIdleTimeout()), client);
             }));
+        }
+        if (config.router() != null) {
+            ClientConfig.Router r = config.router();
+            transparent = started(new TransparentIngress(new TransparentSettings(r.tproxyPort(), r.ipv6(),
+                    r.dnsIntercept() ? r.dnsResolver() : null, config.bond().udpIdleTimeout()), client));
         }
         statusServer = StatusServer.start(config.statusListen(), this::status, this::reloadFromSource);
     }
@@ -274,6 +282,11 @@ public final class BondClientApp implements AutoCloseable {
     /** Where the HTTP proxy listens; null when it is off. */
     public InetSocketAddress httpAddress() {
         return http == null ? null : http.boundAddress();
+    }
+
+    /** Where the transparent (router mode) ingress listens; null when router mode is off. */
+    public InetSocketAddress transparentAddress() {
+        return transparent == null ? null : transparent.boundAddress();
     }
 
     /** Where each port forward listens, in configuration order. */

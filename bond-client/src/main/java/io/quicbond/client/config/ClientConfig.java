@@ -74,7 +74,13 @@ import java.util.Objects;
  *   }
  * }
  * }</pre>
- * At least one ingress ({@code socks5}, {@code http} or a forward) must be configured, and no two listeners of
+ *   "router": {                              optional; router mode (transparent proxy for a LAN), see Router
+ *     "tproxy_port": 4435, "lan_interfaces": ["br-lan"], "bypass": [], "fwmark": 4433, "route_table": 4433,
+ *     "ipv6": true, "nft_table": "quicbond", "dns": {"intercept": true, "resolver": "1.1.1.1:53"}
+ *   }
+ * }
+ * }</pre>
+ * At least one ingress ({@code socks5}, {@code http}, a forward or {@code router}) must be configured, and no two listeners of
  * one protocol may share an address and port.
  *
  * @param socks5 null when the SOCKS5 ingress is off
@@ -82,7 +88,7 @@ import java.util.Objects;
  */
 public record ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
                            Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
-                           InetSocketAddress statusListen, Bond bond) {
+                           InetSocketAddress statusListen, Bond bond, Router router) {
 
     /** The engines {@code engine} may name. */
     public static final List<String> ENGINES = io.quicbond.transport.engine.QuicEngines.NAMES;
@@ -168,6 +174,32 @@ public record ClientConfig(Server server, String user, String secret, String eng
     }
 
     /**
+     * Router mode ({@code bond-client router up}): the transparent ingress and the nftables / policy-routing set-up
+     * that sends the LAN's traffic to it. Defaults in docs/operations.md.
+     *
+     * @param tproxyPort    TCP and UDP port of the transparent ingress; default 4435
+     * @param lanInterfaces interfaces whose incoming traffic enters the bond; default ["br-lan"]
+     * @param bypass        extra destinations that never enter the bond (beside the built-in private, CGNAT,
+     *                      link-local, multicast and loopback ranges and the server's own addresses); default []
+     * @param fwmark        firewall mark of intercepted packets, the key of the policy-routing rule; default 0x1151
+     * @param routeTable    routing table holding the "local" default route; default 4433; must be unused otherwise
+     * @param ipv6          intercept IPv6 too; default true
+     * @param nftTable      name of the nftables table (family inet); default "quicbond"
+     * @param dnsIntercept  capture DNS (TCP and UDP port 53) to any address, the router's own included; default true
+     * @param dnsResolver   where captured DNS goes through the bond; default 1.1.1.1:53; null = the query's own
+     *                      destination ("original")
+     */
+    public record Router(int tproxyPort, List<String> lanInterfaces, List<io.quicbond.client.rules.Cidr> bypass,
+                         long fwmark, int routeTable, boolean ipv6, String nftTable, boolean dnsIntercept,
+                         Destination dnsResolver) {
+        public Router {
+            lanInterfaces = List.copyOf(lanInterfaces);
+            bypass = List.copyOf(bypass);
+            Objects.requireNonNull(nftTable, "nftTable");
+        }
+    }
+
+    /**
      * Reads, fills in and validates a config file (at most 1 MiB of UTF-8 JSON).
      *
      * @throws ConfigException naming the file and each problem; also when the file cannot be read
@@ -242,6 +274,7 @@ public record ClientConfig(Server server, String user, String secret, String eng
     public String toString() {
         return "ClientConfig[server=" + server + ", user=" + user + ", secret=<redacted>, engine=" + engine
                 + ", uplinks=" + uplinks + ", socks5=" + socks5 + ", http=" + http + ", forwards=" + forwards
-                + ", policy=" + policy + ", statusListen=" + HostPort.format(statusListen) + ", bond=" + bond + "]";
+                + ", policy=" + policy + ", statusListen=" + HostPort.format(statusListen) + ", bond=" + bond
+                + ", router=" + router + "]";
     }
 }

@@ -18,7 +18,7 @@ import java.util.Locale;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ConfigFile(ServerFile server, String user, String secret, String engine, List<UplinkFile> uplinks,
                   Socks5File socks5, HttpFile http, List<ForwardFile> forwards, PolicyFile policy,
-                  String statusListen, BondFile bond) {
+                  String statusListen, BondFile bond, RouterFile router) {
 
     static final String DEFAULT_SERVER_NAME = "quicbond";
     static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
@@ -33,6 +33,12 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 4L << 20;
     static final long DEFAULT_OPEN_TIMEOUT_S = 15;
     static final long DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
+    static final int DEFAULT_TPROXY_PORT = 4435;
+    static final List<String> DEFAULT_LAN_INTERFACES = List.of("br-lan");
+    static final long DEFAULT_FWMARK = 0x1151;
+    static final long DEFAULT_ROUTE_TABLE = 4433;
+    static final String DEFAULT_NFT_TABLE = "quicbond";
+    static final String DEFAULT_DNS_RESOLVER = "1.1.1.1:53";
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ServerFile(String address, String pin, String serverName) {
@@ -96,6 +102,24 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         }
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouterFile(Integer tproxyPort, List<String> lanInterfaces, List<String> bypass, Long fwmark, Long routeTable,
+                      Boolean ipv6, String nftTable, DnsFile dns) {
+        RouterFile withDefaults() {
+            return new RouterFile(or(tproxyPort, DEFAULT_TPROXY_PORT), or(lanInterfaces, DEFAULT_LAN_INTERFACES),
+                    or(bypass, List.of()), or(fwmark, DEFAULT_FWMARK), or(routeTable, DEFAULT_ROUTE_TABLE),
+                    or(ipv6, true), or(nftTable, DEFAULT_NFT_TABLE), or(dns, new DnsFile(null, null)).withDefaults());
+        }
+    }
+
+    /** {@code resolver} "original" keeps each query's own destination. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DnsFile(Boolean intercept, String resolver) {
+        DnsFile withDefaults() {
+            return new DnsFile(or(intercept, true), or(resolver, DEFAULT_DNS_RESOLVER));
+        }
+    }
+
     /**
      * Every absent field with its default. Absent {@code socks5} and {@code http} stay absent (that ingress is off);
      * a null element of a list stays null, for the validator to report.
@@ -108,19 +132,20 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         return new ConfigFile(server == null ? null : server.withDefaults(), user, secret, or(engine, DEFAULT_ENGINE),
                 filledUplinks, socks5 == null ? null : socks5.withDefaults(), http == null ? null : http.withDefaults(),
                 or(forwards, List.of()), or(policy, new PolicyFile(null, null)).withDefaults(),
-                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults());
+                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults(),
+                router == null ? null : router.withDefaults());
     }
 
     ConfigFile withSocks5(Socks5File s) {
-        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond, router);
     }
 
     ConfigFile withHttp(HttpFile h) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond, router);
     }
 
     ConfigFile withStatusListen(String listen) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond, router);
     }
 
     /** The file form of a valid config, every field written out; secrets as "&lt;redacted&gt;" unless included. */
@@ -155,7 +180,16 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                 c.user(), includeSecrets ? c.secret() : redacted, c.engine(), uplinks, socks5, http, forwards,
                 new PolicyFile(policyName(c.policy().defaultPolicy()), rules), HostPort.format(c.statusListen()),
                 new BondFile(b.flowWindowBytes(), b.flowSendBufferBytes(), b.openTimeout().toSeconds(),
-                        b.udpIdleTimeout().toSeconds()));
+                        b.udpIdleTimeout().toSeconds()), router(c.router()));
+    }
+
+    private static RouterFile router(ClientConfig.Router r) {
+        if (r == null) {
+            return null;
+        }
+        return new RouterFile(r.tproxyPort(), r.lanInterfaces(), r.bypass().stream().map(Cidr::toString).toList(),
+                r.fwmark(), (long) r.routeTable(), r.ipv6(), r.nftTable(), new DnsFile(r.dnsIntercept(),
+                r.dnsResolver() == null ? "original" : HostPort.of(r.dnsResolver()).toString()));
     }
 
     /** "lowest-latency", as {@code Policy.parse} reads it. */

@@ -108,15 +108,16 @@ final class ConfigValidator {
                     + " no authentication), got " + ConfigText.quote(HostPort.format(status)));
         }
         ClientConfig.Bond bond = bond(f.bond());
-        if (f.socks5() == null && f.http() == null && f.forwards().isEmpty()) {
-            problems.add(source + ": no ingress: add \"socks5\", \"http\" or \"forwards\"");
+        ClientConfig.Router router = f.router() == null ? null : router(f.router());
+        if (f.socks5() == null && f.http() == null && f.forwards().isEmpty() && f.router() == null) {
+            problems.add(source + ": no ingress: add \"socks5\", \"http\", \"forwards\" or \"router\"");
         }
         clashes(tcpListeners, "TCP");
         clashes(udpListeners, "UDP");
         if (!problems.isEmpty()) {
             return null;
         }
-        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond);
+        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond, router);
     }
 
     private ClientConfig.Server server(ConfigFile.ServerFile s) {
@@ -348,6 +349,50 @@ final class ConfigValidator {
         range("bond.udp_idle_timeout_s", b.udpIdleTimeoutS(), 1, MAX_UDP_IDLE_TIMEOUT_S);
         return new ClientConfig.Bond(b.flowWindowBytes(), b.flowSendBufferBytes(), Duration.ofSeconds(b.openTimeoutS()),
                 Duration.ofSeconds(b.udpIdleTimeoutS()));
+    }
+
+    static final Pattern NFT_TABLE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
+
+    private ClientConfig.Router router(ConfigFile.RouterFile r) {
+        range("router.tproxy_port", r.tproxyPort(), 1, 65535);
+        udpListeners.add(new Listener("router.tproxy_port", new InetSocketAddress(r.tproxyPort())));
+        tcpListeners.add(new Listener("router.tproxy_port", new InetSocketAddress(r.tproxyPort())));
+        if (r.lanInterfaces().isEmpty()) {
+            problem("router.lan_interfaces", "at least one interface, e.g. [\"br-lan\"]");
+        }
+        for (int i = 0; i < r.lanInterfaces().size(); i++) {
+            String name = r.lanInterfaces().get(i);
+            if (name == null || !INTERFACE_NAME.matcher(name).matches()) {
+                problem("router.lan_interfaces[" + i + "]", "not an interface name: " + ConfigText.quote(name));
+            }
+        }
+        List<Cidr> bypass = new ArrayList<>();
+        for (int i = 0; i < r.bypass().size(); i++) {
+            String c = r.bypass().get(i);
+            Cidr parsed = c == null ? null : parse("router.bypass[" + i + "]", c, Cidr::parse);
+            if (c == null) {
+                problem("router.bypass[" + i + "]", "must be a string such as \"203.0.113.0/24\"");
+            } else if (parsed != null) {
+                bypass.add(parsed);
+            }
+        }
+        range("router.fwmark", r.fwmark(), 1, 0xFFFF_FFFFL);
+        // 0 and 253..255 are the kernel's unspec, default, main and local tables.
+        range("router.route_table", r.routeTable(), 1, Integer.MAX_VALUE);
+        if (r.routeTable() >= 253 && r.routeTable() <= 255) {
+            problem("router.route_table", "253, 254 and 255 are the kernel's default, main and local tables");
+        }
+        if (!NFT_TABLE_NAME.matcher(r.nftTable()).matches()) {
+            problem("router.nft_table", "letters, digits and '_' (1..32, a letter first), got " + ConfigText.quote(r.nftTable()));
+        }
+        Destination resolver = null;
+        if (!"original".equals(r.dns().resolver())) {
+            HostPort hp = parse("router.dns.resolver", r.dns().resolver(), HostPort::parse);
+            resolver = hp == null ? null : parse("router.dns.resolver", hp.host(), h -> new Destination(h, hp.port()));
+        }
+        return new ClientConfig.Router(r.tproxyPort(), r.lanInterfaces().stream().map(String::valueOf).toList(), bypass,
+                r.fwmark(), (int) Math.clamp(r.routeTable(), 0, Integer.MAX_VALUE), r.ipv6(), r.nftTable(),
+                r.dns().intercept(), resolver);
     }
 
     private void range(String path, long value, long min, long max) {

@@ -48,6 +48,36 @@ class ClientConfigTest {
     }
 
     @Test
+    void routerSectionGetsItsDefaultsAndWritesBackTheSame() throws Exception {
+        ClientConfig c = parse(minimalWith("\"router\": {}"));
+        ClientConfig.Router r = c.router();
+        assertEquals(4435, r.tproxyPort());
+        assertEquals(List.of("br-lan"), r.lanInterfaces());
+        assertEquals(List.of(), r.bypass());
+        assertEquals(0x1151, r.fwmark());
+        assertEquals(4433, r.routeTable());
+        assertTrue(r.ipv6());
+        assertEquals("quicbond", r.nftTable());
+        assertTrue(r.dnsIntercept());
+        assertEquals(new io.quicbond.transport.Destination("1.1.1.1", 53), r.dnsResolver());
+        assertEquals(c, parse(c.toJson(true)));
+        ClientConfig original = parse(minimalWith("\"router\": {\"dns\": {\"resolver\": \"original\"}}"));
+        assertEquals(null, original.router().dnsResolver());
+        assertEquals(original, parse(original.toJson(true)));
+    }
+
+    @Test
+    void badRouterValuesAreEachNamed() {
+        List<String> p = problems(minimalWith("\"router\": {\"tproxy_port\": 0, \"lan_interfaces\": [\"a b\"], "
+                + "\"bypass\": [\"10.0.0.1/8\"], \"route_table\": 254, \"nft_table\": \"x-y\", "
+                + "\"dns\": {\"resolver\": \"nope\"}}"));
+        for (String key : List.of("router.tproxy_port", "router.lan_interfaces[0]", "router.bypass[0]",
+                "router.route_table", "router.nft_table", "router.dns.resolver")) {
+            assertTrue(p.stream().anyMatch(l -> l.startsWith("client.json: " + key + ":")), key + " in " + p);
+        }
+    }
+
+    @Test
     void minimalConfigGetsEveryDefault() throws Exception {
         ClientConfig c = parse(ConfigFixtures.minimal());
 
@@ -205,7 +235,7 @@ class ClientConfigTest {
                 "client.json: user: required",
                 "client.json: secret: required: the base64url secret that bond-server gave for this user",
                 "client.json: uplinks: at least one uplink is required, e.g. [{\"name\": \"wan0\"}]",
-                "client.json: no ingress: add \"socks5\", \"http\" or \"forwards\""), problems("{}"));
+                "client.json: no ingress: add \"socks5\", \"http\", \"forwards\" or \"router\""), problems("{}"));
         assertEquals(List.of(
                 "client.json: server.address: required: HOST:PORT of the bond server",
                 "client.json: server.pin: required: the server's key pin, \"sha256/...\" (bond-server prints it)"),
