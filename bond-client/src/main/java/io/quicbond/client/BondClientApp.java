@@ -15,10 +15,12 @@ import io.quicbond.client.ingress.transparent.TransparentIngress;
 import io.quicbond.client.ingress.transparent.TransparentSettings;
 import io.quicbond.client.status.StatusDocument;
 import io.quicbond.client.status.StatusServer;
+import io.quicbond.client.uplink.UplinkBudgets;
 import io.quicbond.transport.engine.QuicEngine;
 import io.quicbond.transport.session.BondClient;
 import io.quicbond.transport.session.ClientStatus;
 import io.quicbond.transport.session.UplinkSpec;
+import io.quicbond.transport.session.UplinkTuning;
 import io.quicbond.transport.tls.CertificatePin;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -26,7 +28,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -62,6 +67,10 @@ public final class BondClientApp implements AutoCloseable {
     private final List<Ingress> forwards = new ArrayList<>();
     private StatusServer statusServer;
     private Thread watcher;
+    private Thread budgetKeeper;
+    private UplinkBudgets budgets;
+    private static final long BUDGET_TICK = 2_000;
+    private static final Duration BUDGET_SAVE_INTERVAL = Duration.ofMinutes(1);
     private volatile boolean closed;
 
     private BondClientApp(ClientConfig config, BondClient client) {
@@ -85,16 +94,34 @@ public final class BondClientApp implements AutoCloseable {
      * @throws IOException when a listener cannot be bound (everything started so far is closed again)
      */
     public static BondClientApp start(ClientConfig config, QuicEngine engine) throws IOException {
+        return start(config, engine, null);
+    }
+
+    /**
+     * Starts the client with the config's engine, keeping data budget use in {@code stateFile} (null = budgets count
+     * from 0 at every start).
+     */
+    public static BondClientApp start(ClientConfig config, Path stateFile) throws IOException {
+        return start(config, engine(config.engine()), stateFile);
+    }
+
+    public static BondClientApp start(ClientConfig config, QuicEngine engine, Path stateFile) throws IOException {
         BondClient client = new BondClient(engine, config.user(), config.secretBytes(),
                 CertificatePin.pinningTrustManager(config.server().pin()), config.server().serverName(),
                 config.bond().settings(config.policy().defaultPolicy()), config.policy().classifier());
         BondClientApp app = new BondClientApp(config, client);
+        app.budgets = new UplinkBudgets(stateFile, InstantSource.system(), ZoneId.systemDefault(), client::bytesCarried,
+                app::budgetChanged);
         try {
             app.startListeners();
             for (ClientConfig.Uplink u : config.uplinks()) {
-                client.addUplink(uplinkSpec(config, u));
+                if (u.enabled()) {
+                    client.addUplink(app.spec(config, u));
+                }
             }
+            app.budgets.configure(config.uplinks());
             app.watcher = Thread.ofVirtual().name("uplink-watcher").start(app::watchConnectErrors);
+            app.budgetKeeper = Thread.ofVirtual().name("budget-keeper").start(app::keepBudgets);
         } catch (IOException | RuntimeException e) {
             app.close();
             throw e;
@@ -156,7 +183,50 @@ public final class BondClientApp implements AutoCloseable {
                         + " of interface " + u.bindInterface());
             }
         }
-        return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), u.primary());
+        return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), tuning(u));
+    }
+
+    /** Tier, weight and caps as configured. */
+    static UplinkTuning tuning(ClientConfig.Uplink u) {
+        return new UplinkTuning(u.primary(), u.weight(), u.upBitsPerSecond(), u.downBitsPerSecond());
+    }
+
+    /** The uplink as configured, made a backup while its data budget is used up. */
+    private UplinkSpec spec(ClientConfig c, ClientConfig.Uplink u) {
+        UplinkSpec spec = uplinkSpec(c, u);
+        return budgets.exhausted(u.name()) ? spec.withTuning(spec.tuning().withPrimary(false)) : spec;
+    }
+
+    private void budgetChanged(String name, boolean exhausted, UplinkBudgets.Usage usage) {
+        ClientConfig.Uplink u = config.uplinks().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        if (u == null) {
+            return;
+        }
+        if (exhausted) {
+            LOG.log(System.Logger.Level.WARNING, "uplink " + name + " used its data budget (" + usage.usedBytes()
+                    + " of " + usage.budgetBytes() + " bytes since " + usage.periodStart()
+                    + "): it serves only as a backup until " + usage.periodEnd());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "uplink " + name + ": data budget available again");
+        }
+        client.retune(name, tuning(u).withPrimary(u.primary() && !exhausted));
+    }
+
+    /** Counts budget use every few seconds and saves it every minute (and at close). */
+    private void keepBudgets() {
+        long lastSave = System.nanoTime();
+        while (!closed) {
+            try {
+                Thread.sleep(BUDGET_TICK);
+            } catch (InterruptedException e) {
+                return;
+            }
+            budgets.tick();
+            if (System.nanoTime() - lastSave > BUDGET_SAVE_INTERVAL.toNanos()) {
+                budgets.save();
+                lastSave = System.nanoTime();
+            }
+        }
     }
 
     private static Optional<InetAddress> interfaceAddress(String name, boolean wantV6) {
@@ -207,7 +277,7 @@ public final class BondClientApp implements AutoCloseable {
      * What a reload changed: uplinks added, removed, and restarted (their settings changed); flows stay up, their
      * data moves to the remaining uplinks. Other changes (ingress, server, user) need a restart.
      */
-    public record ReloadResult(List<String> added, List<String> removed, List<String> restarted,
+    public record ReloadResult(List<String> added, List<String> removed, List<String> restarted, List<String> retuned,
                                boolean restartNeededForOtherChanges, String error) {
     }
 
@@ -215,38 +285,53 @@ public final class BondClientApp implements AutoCloseable {
     public synchronized ReloadResult reloadFromSource() {
         java.util.concurrent.Callable<ClientConfig> reader = configReader;
         if (reader == null) {
-            return new ReloadResult(List.of(), List.of(), List.of(), false, "this client was not started from a config file");
+            return new ReloadResult(List.of(), List.of(), List.of(), List.of(), false, "this client was not started from a config file");
         }
         ClientConfig fresh;
         try {
             fresh = reader.call();
         } catch (Exception e) {
-            return new ReloadResult(List.of(), List.of(), List.of(), false, "config not reloaded: " + e.getMessage());
+            return new ReloadResult(List.of(), List.of(), List.of(), List.of(), false, "config not reloaded: " + e.getMessage());
         }
         return reloadUplinks(fresh);
     }
 
-    /** Applies {@code fresh}'s uplinks: adds new ones, removes missing ones, restarts changed ones. */
+    /**
+     * Applies {@code fresh}'s uplinks: adds new (and newly enabled) ones, removes missing (and disabled) ones,
+     * retunes those whose tier, weight or caps changed, and restarts those whose address or server changed.
+     */
     public synchronized ReloadResult reloadUplinks(ClientConfig fresh) {
         java.util.Map<String, UplinkSpec> before = new java.util.LinkedHashMap<>();
         for (ClientConfig.Uplink u : config.uplinks()) {
-            before.put(u.name(), uplinkSpec(config, u));
+            if (u.enabled()) {
+                before.put(u.name(), spec(config, u));
+            }
         }
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         List<String> restarted = new ArrayList<>();
+        List<String> retuned = new ArrayList<>();
         java.util.Set<String> kept = new java.util.HashSet<>();
+        ClientConfig previous = config;
+        config = fresh; // budget events during the reload look up the fresh uplinks
+        budgets.configure(fresh.uplinks());
         for (ClientConfig.Uplink u : fresh.uplinks()) {
-            UplinkSpec spec = uplinkSpec(fresh, u);
+            if (!u.enabled()) {
+                continue;
+            }
+            UplinkSpec spec = spec(fresh, u);
             UplinkSpec old = before.get(u.name());
             kept.add(u.name());
             if (old == null) {
                 client.addUplink(spec);
                 added.add(u.name());
-            } else if (!old.equals(spec)) {
+            } else if (spec.needsReconnectFrom(old)) {
                 client.removeUplink(u.name());
                 client.addUplink(spec);
                 restarted.add(u.name());
+            } else if (!old.tuning().equals(spec.tuning())) {
+                client.retune(u.name(), spec.tuning());
+                retuned.add(u.name());
             }
         }
         for (String name : before.keySet()) {
@@ -255,14 +340,12 @@ public final class BondClientApp implements AutoCloseable {
                 removed.add(name);
             }
         }
-        boolean other = !java.util.Objects.equals(fresh.server(), config.server()) || !fresh.user().equals(config.user())
-                || !java.util.Objects.equals(fresh.socks5(), config.socks5()) || !java.util.Objects.equals(fresh.http(), config.http())
-                || !java.util.Objects.equals(fresh.forwards(), config.forwards()) || !fresh.policy().equals(config.policy());
-        ClientConfig applied = fresh;
-        config = applied;
+        boolean other = !java.util.Objects.equals(fresh.server(), previous.server()) || !fresh.user().equals(previous.user())
+                || !java.util.Objects.equals(fresh.socks5(), previous.socks5()) || !java.util.Objects.equals(fresh.http(), previous.http())
+                || !java.util.Objects.equals(fresh.forwards(), previous.forwards()) || !fresh.policy().equals(previous.policy());
         LOG.log(System.Logger.Level.INFO, "reload: added " + added + ", removed " + removed + ", restarted " + restarted
-                + (other ? "; other changes need a restart" : ""));
-        return new ReloadResult(added, removed, restarted, other, null);
+                + ", retuned " + retuned + (other ? "; other changes need a restart" : ""));
+        return new ReloadResult(added, removed, restarted, retuned, other, null);
     }
 
     public ClientConfig config() {
@@ -314,7 +397,7 @@ public final class BondClientApp implements AutoCloseable {
         }
         StatusDocument.Ingresses in = new StatusDocument.Ingresses(HostPort.format(socks5Address()),
                 HostPort.format(httpAddress()), fw, statusServer == null ? null : HostPort.format(statusServer.address()));
-        return StatusDocument.of(client.status(), in);
+        return StatusDocument.of(client.status(), in, budgets == null ? List.of() : budgets.status());
     }
 
     /** Stops the status endpoint, the ingresses (their connections and flows end) and the bond. */
@@ -326,6 +409,13 @@ public final class BondClientApp implements AutoCloseable {
         closed = true;
         if (watcher != null) {
             watcher.interrupt();
+        }
+        if (budgetKeeper != null) {
+            budgetKeeper.interrupt();
+        }
+        if (budgets != null) {
+            budgets.tick();
+            budgets.save();
         }
         if (statusServer != null) {
             statusServer.close();

@@ -41,9 +41,20 @@ import java.util.Objects;
  *     "interface": "wwan0",                  optional interface name; without bind_address, its address at
  *                                            start is used
  *     "server": "203.0.113.7:443",           optional HOST:PORT; default server.address
- *     "primary": true                        default true; false = backup, used by "failover" only when no
- *                                            primary is up
- *   } ],
+ *     "primary": true,                       default true; false = backup: carries flow data (under every
+ *                                            policy) only while no primary uplink is up
+ *     "enabled": true,                       default true; false = configured but not connected
+ *     "weight": 1.0,                         default 1.0; 0.01..100; scales the uplink's measured rate in the
+ *                                            aggregate policy (2 = given chunks as if twice as fast)
+ *     "max_up_mbit": 20,                     default 0 = no cap; upload cap in Mbit/s (decimals allowed)
+ *     "max_down_mbit": 50,                   default 0 = no cap; download cap, applied by the server
+ *     "budget": {                            optional; absent = unlimited
+ *       "gigabytes": 20,                     required; > 0; flow payload both ways (10^9 bytes)
+ *       "period": "month",                   default "month"; day | week | month (local time)
+ *       "reset_day": 1                       default 1; 1..28 of the month, 1..7 (Monday = 1) of the week
+ *     }                                      used up: the uplink is a backup until the period ends
+ *   } ],                                     (budget use is kept across restarts in a state file; see
+ *                                            bond-client run --state-file)
  *   "socks5": {                              optional; absent = no SOCKS5 ingress
  *     "listen": "127.0.0.1:1080",            default "127.0.0.1:1080"; IP literal; port 0 = any free port
  *     "username": "u", "password": "p",      optional, both or neither (RFC 1929; 1..255 bytes each)
@@ -114,11 +125,30 @@ public record ClientConfig(Server server, String user, String secret, String eng
     }
 
     /**
-     * @param bindAddress   source address; null = unset
-     * @param bindInterface interface name; null = unset
-     * @param server        this uplink's server endpoint; null = {@link Server#address()}
+     * @param bindAddress       source address; null = unset
+     * @param bindInterface     interface name; null = unset
+     * @param server            this uplink's server endpoint; null = {@link Server#address()}
+     * @param enabled           false = configured but not connected
+     * @param weight            scales the uplink's rate estimate in the aggregate policy
+     * @param upBitsPerSecond   upload cap; 0 = none
+     * @param downBitsPerSecond download cap (the server applies it); 0 = none
+     * @param budget            data budget; null = none
      */
-    public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
+    public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
+                         boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget) {
+        /** An enabled uplink with default weight, no caps and no budget. */
+        public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
+            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null);
+        }
+    }
+
+    /**
+     * A data budget: once {@code bytes} (flow payload both ways) are used within the period, the uplink serves only
+     * as a backup until the next period.
+     *
+     * @param resetDay 1..28 for a month, 1..7 (Monday = 1) for a week, 1 for a day
+     */
+    public record Budget(long bytes, io.quicbond.client.uplink.BudgetPeriod period, int resetDay) {
     }
 
     /**

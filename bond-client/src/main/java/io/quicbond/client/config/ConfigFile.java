@@ -23,6 +23,8 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     static final String DEFAULT_SERVER_NAME = "quicbond";
     static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
     static final boolean DEFAULT_PRIMARY = true;
+    static final double DEFAULT_WEIGHT = 1.0;
+    static final String DEFAULT_BUDGET_PERIOD = "month";
     static final String DEFAULT_SOCKS5_LISTEN = "127.0.0.1:1080";
     static final long DEFAULT_SOCKS5_HANDSHAKE_TIMEOUT_MS = 10_000;
     static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
@@ -49,9 +51,19 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record UplinkFile(String name, String bindAddress, @JsonProperty("interface") String bindInterface, String server,
-                      Boolean primary) {
+                      Boolean primary, Boolean enabled, Double weight, Double maxUpMbit, Double maxDownMbit,
+                      BudgetFile budget) {
         UplinkFile withDefaults() {
-            return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY));
+            return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY),
+                    or(enabled, true), or(weight, DEFAULT_WEIGHT), or(maxUpMbit, 0.0), or(maxDownMbit, 0.0),
+                    budget == null ? null : budget.withDefaults());
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BudgetFile(Double gigabytes, String period, Integer resetDay) {
+        BudgetFile withDefaults() {
+            return new BudgetFile(gigabytes, or(period, DEFAULT_BUDGET_PERIOD), or(resetDay, 1));
         }
     }
 
@@ -154,7 +166,10 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         List<UplinkFile> uplinks = new ArrayList<>();
         for (ClientConfig.Uplink u : c.uplinks()) {
             uplinks.add(new UplinkFile(u.name(), u.bindAddress() == null ? null : IpLiterals.format(u.bindAddress()),
-                    u.bindInterface(), u.server() == null ? null : u.server().toString(), u.primary()));
+                    u.bindInterface(), u.server() == null ? null : u.server().toString(), u.primary(), u.enabled(),
+                    u.weight(), u.upBitsPerSecond() / 1e6, u.downBitsPerSecond() / 1e6,
+                    u.budget() == null ? null : new BudgetFile(u.budget().bytes() / 1e9,
+                            u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay())));
         }
         Socks5File socks5 = null;
         if (c.socks5() != null) {

@@ -8,6 +8,8 @@ import io.quicbond.client.config.ConfigFile.PolicyFile;
 import io.quicbond.client.config.ConfigFile.RuleFile;
 import io.quicbond.client.config.ConfigFile.Socks5File;
 import io.quicbond.client.config.ConfigFile.UplinkFile;
+import io.quicbond.client.uplink.BudgetPeriod;
+import io.quicbond.transport.session.UplinkTuning;
 import io.quicbond.client.rules.Cidr;
 import io.quicbond.client.rules.DomainSuffix;
 import io.quicbond.client.rules.IpLiterals;
@@ -219,9 +221,60 @@ final class ConfigValidator {
                 problem(path + ".bind_address", ConfigText.quote(u.bindAddress()) + " cannot reach server "
                         + target + ": the address families differ");
             }
-            out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary()));
+            double weight = u.weight();
+            if (!(weight >= UplinkTuning.MIN_WEIGHT && weight <= UplinkTuning.MAX_WEIGHT)) {
+                problem(path + ".weight", "must be within 0.01..100, got " + weight);
+                weight = 1.0;
+            }
+            long up = rateCap(path + ".max_up_mbit", u.maxUpMbit());
+            long down = rateCap(path + ".max_down_mbit", u.maxDownMbit());
+            ClientConfig.Budget budget = budget(path + ".budget", u.budget());
+            out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
+                    weight, up, down, budget));
         }
         return out;
+    }
+
+    /** Mbit/s as written to bits per second; 0 = no cap. */
+    private long rateCap(String path, double mbit) {
+        if (!(mbit >= 0 && mbit <= 1_000_000)) {
+            problem(path, "must be 0 (no cap) .. 1000000 Mbit/s, got " + mbit);
+            return 0;
+        }
+        long bits = Math.round(mbit * 1e6);
+        if (mbit > 0 && bits < 8_000) {
+            problem(path, "below the smallest cap of 0.008 Mbit/s (1 kB/s): " + mbit);
+            return 0;
+        }
+        return bits;
+    }
+
+    private ClientConfig.Budget budget(String path, ConfigFile.BudgetFile b) {
+        if (b == null) {
+            return null;
+        }
+        if (b.gigabytes() == null) {
+            problem(path + ".gigabytes", "required, e.g. 20");
+            return null;
+        }
+        if (!(b.gigabytes() > 0 && b.gigabytes() <= 1e9)) {
+            problem(path + ".gigabytes", "must be above 0 and at most 10^9, got " + b.gigabytes());
+            return null;
+        }
+        BudgetPeriod period;
+        try {
+            period = BudgetPeriod.parse(b.period());
+        } catch (IllegalArgumentException e) {
+            problem(path + ".period", e.getMessage());
+            return null;
+        }
+        int day = b.resetDay();
+        if (day < 1 || day > period.maxResetDay()) {
+            problem(path + ".reset_day", "must be 1.." + period.maxResetDay() + " for a " + period.name().toLowerCase(
+                    java.util.Locale.ROOT) + ", got " + day);
+            return null;
+        }
+        return new ClientConfig.Budget(Math.round(b.gigabytes() * 1e9), period, day);
     }
 
     private ClientConfig.Socks5 socks5(Socks5File s) {

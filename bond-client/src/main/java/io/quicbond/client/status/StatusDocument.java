@@ -1,5 +1,6 @@
 package io.quicbond.client.status;
 
+import io.quicbond.client.uplink.UplinkBudgets;
 import io.quicbond.transport.session.ClientStatus;
 import io.quicbond.transport.session.SessionStatus;
 import java.util.List;
@@ -22,7 +23,8 @@ import java.util.List;
  * {@code session.uplinks} lists the uplinks attached to the session ("up", "suspect", "down"); {@code configured}
  * lists every configured uplink ("connected" or "connecting", with the last error). Rates are bytes per second.
  */
-public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress) {
+public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
+                             List<UplinkBudgets.Usage> budgets) {
 
     /**
      * @param socks5   bound address, null when off
@@ -36,8 +38,8 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
     public record Forward(String protocol, String listen, String to) {
     }
 
-    public static StatusDocument of(ClientStatus status, Ingresses ingress) {
-        return new StatusDocument(status.session(), status.configured(), ingress);
+    public static StatusDocument of(ClientStatus status, Ingresses ingress, List<UplinkBudgets.Usage> budgets) {
+        return new StatusDocument(status.session(), status.configured(), ingress, budgets);
     }
 
     /** Uplinks attached to the session in state "up". */

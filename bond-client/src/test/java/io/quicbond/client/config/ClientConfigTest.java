@@ -110,7 +110,7 @@ class ClientConfigTest {
         ClientConfig c = parse(ConfigFixtures.full());
 
         assertEquals("bond.example.net", c.server().serverName());
-        assertEquals(2, c.uplinks().size());
+        assertEquals(3, c.uplinks().size());
         ClientConfig.Uplink lte = c.uplinks().get(0);
         assertEquals(InetAddress.getByName("10.64.0.2"), lte.bindAddress());
         assertEquals("wwan0", lte.bindInterface());
@@ -182,7 +182,7 @@ class ClientConfigTest {
 
         String nested = minimalReplacing("{ \"name\": \"wan0\" }", "{ \"name\": \"wan0\", \"bnd_address\": \"1.2.3.4\" }");
         String message = problems(nested).getFirst();
-        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, interface,"),
+        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, budget, enabled, interface,"),
                 message);
     }
 
@@ -306,6 +306,45 @@ class ClientConfigTest {
                 "client.json: uplinks[4].interface: not an interface name: 'this-name-is-too-long' (1..15 of A-Z a-z 0-9 . _ : @ -)",
                 "client.json: uplinks[5].server: expected HOST:PORT, got 'nope'",
                 "client.json: uplinks[6].bind_address: '2001:db8::1' cannot reach server 192.0.2.1:443: the address families differ"),
+                problems(json));
+    }
+
+    @Test
+    void uplinkTuningAndBudgetsAreReadAsWritten() throws Exception {
+        ClientConfig c = parse(ConfigFixtures.full());
+        ClientConfig.Uplink lte = c.uplinks().get(0);
+        assertEquals(List.of(true, 1.0, 0L, 0L), List.of(lte.enabled(), lte.weight(), lte.upBitsPerSecond(),
+                lte.downBitsPerSecond()), "defaults");
+        assertEquals(null, lte.budget());
+        ClientConfig.Uplink sat = c.uplinks().get(2);
+        assertEquals(List.of(false, 0.5, 2_500_000L, 20_000_000L), List.of(sat.enabled(), sat.weight(),
+                sat.upBitsPerSecond(), sat.downBitsPerSecond()));
+        assertEquals(new ClientConfig.Budget(1_500_000_000L, io.quicbond.client.uplink.BudgetPeriod.WEEK, 7), sat.budget());
+        assertEquals(new ClientConfig.Budget(20_000_000_000L, io.quicbond.client.uplink.BudgetPeriod.MONTH, 1),
+                parse(minimalReplacing("[ { \"name\": \"wan0\" } ]",
+                        "[ { \"name\": \"wan0\", \"budget\": { \"gigabytes\": 20 } } ]")).uplinks().get(0).budget(),
+                "period month from day 1 by default");
+    }
+
+    @Test
+    void uplinkTuningProblems() {
+        String json = minimalReplacing("[ { \"name\": \"wan0\" } ]", """
+                [ { "name": "a", "weight": 0 }, { "name": "b", "weight": 101 },
+                  { "name": "c", "max_up_mbit": -1 }, { "name": "d", "max_down_mbit": 0.001 },
+                  { "name": "e", "budget": {} }, { "name": "f", "budget": { "gigabytes": -2 } },
+                  { "name": "g", "budget": { "gigabytes": 1, "period": "year" } },
+                  { "name": "h", "budget": { "gigabytes": 1, "reset_day": 29 } },
+                  { "name": "i", "budget": { "gigabytes": 1, "period": "week", "reset_day": 0 } } ]""");
+        assertEquals(List.of(
+                "client.json: uplinks[0].weight: must be within 0.01..100, got 0.0",
+                "client.json: uplinks[1].weight: must be within 0.01..100, got 101.0",
+                "client.json: uplinks[2].max_up_mbit: must be 0 (no cap) .. 1000000 Mbit/s, got -1.0",
+                "client.json: uplinks[3].max_down_mbit: below the smallest cap of 0.008 Mbit/s (1 kB/s): 0.001",
+                "client.json: uplinks[4].budget.gigabytes: required, e.g. 20",
+                "client.json: uplinks[5].budget.gigabytes: must be above 0 and at most 10^9, got -2.0",
+                "client.json: uplinks[6].budget.period: unknown period 'year' (day, week, month)",
+                "client.json: uplinks[7].budget.reset_day: must be 1..28 for a month, got 29",
+                "client.json: uplinks[8].budget.reset_day: must be 1..7 for a week, got 0"),
                 problems(json));
     }
 

@@ -41,6 +41,8 @@ public final class OriginalDestinationReceiver implements Closeable {
     /** cmsg types carrying the original destination (linux/in.h, linux/in6.h). */
     static final int IP_ORIGDSTADDR = 20;
     static final int IPV6_ORIGDSTADDR = 74;
+    /** asm-generic/socket.h, 64-bit time_t (x86-64, aarch64). */
+    private static final int SO_RCVTIMEO = 20;
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;
     private static final int EAGAIN = 11;
@@ -113,7 +115,7 @@ public final class OriginalDestinationReceiver implements Closeable {
                 LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_TRANSPARENT, 1);
                 LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_RECVORIGDSTADDR, 1);
             }
-            LinuxSockets.setBytes(ch, LinuxSockets.SOL_SOCKET, LinuxSockets.SO_RCVTIMEO, timeval(pollInterval));
+            LinuxSockets.setBytes(ch, LinuxSockets.SOL_SOCKET, SO_RCVTIMEO, timeval(pollInterval));
             ch.bind(listen);
             return new OriginalDestinationReceiver(ch, v6);
         } catch (IOException | RuntimeException e) {

@@ -127,7 +127,7 @@ class OriginalDestinationReceiverTest {
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void realSocketReportsWhereEachDatagramWasSent() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root (IP_TRANSPARENT needs CAP_NET_ADMIN)");
-        assumeTrue(LinuxSockets.unavailableReason() == null, () -> "native sockets: " + LinuxSockets.unavailableReason());
+        assumeTrue(LinuxSockets.unavailableReason().isEmpty(), () -> "native sockets: " + LinuxSockets.unavailableReason().get());
         for (String host : new String[]{"127.0.0.1", "::1"}) {
             InetAddress loopback = InetAddress.getByName(host);
             try (var receiver = OriginalDestinationReceiver.bind(new InetSocketAddress(loopback, 0), Duration.ofMillis(200));

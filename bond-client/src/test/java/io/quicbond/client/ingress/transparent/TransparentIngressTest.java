@@ -60,7 +60,7 @@ class TransparentIngressTest {
 
     private static void assumeRoot() {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root (IP_TRANSPARENT needs CAP_NET_ADMIN)");
-        assumeTrue(LinuxSockets.unavailableReason() == null, () -> "native sockets: " + LinuxSockets.unavailableReason());
+        assumeTrue(LinuxSockets.unavailableReason().isEmpty(), () -> "native sockets: " + LinuxSockets.unavailableReason().get());
     }
 
     private static TransparentSettings settings() {
