@@ -68,6 +68,12 @@ public final class BondClientApp implements AutoCloseable {
     private StatusServer statusServer;
     private Thread watcher;
     private Thread budgetKeeper;
+    private Thread interfaceFollower;
+    /**
+     * The source address each uplink named by interface (and no bind_address) runs with; absent = not running,
+     * because its interface is absent or has no address. Guarded by this app's lock.
+     */
+    private final Map<String, InetAddress> interfaceBound = new java.util.HashMap<>();
     private UplinkBudgets budgets;
     private static final long BUDGET_TICK = 2_000;
     private static final Duration BUDGET_SAVE_INTERVAL = Duration.ofMinutes(1);
@@ -114,13 +120,16 @@ public final class BondClientApp implements AutoCloseable {
                 app::budgetChanged);
         try {
             app.startListeners();
-            for (ClientConfig.Uplink u : config.uplinks()) {
-                if (u.enabled()) {
-                    client.addUplink(app.spec(config, u));
+            synchronized (app) {
+                for (ClientConfig.Uplink u : config.uplinks()) {
+                    if (u.enabled() && app.interfaceReady(u)) {
+                        client.addUplink(app.spec(config, u));
+                    }
                 }
             }
             app.budgets.configure(config.uplinks());
             app.watcher = Thread.ofVirtual().name("uplink-watcher").start(app::watchConnectErrors);
+            app.interfaceFollower = Thread.ofVirtual().name("interface-follower").start(app::followInterfaces);
             app.budgetKeeper = Thread.ofVirtual().name("budget-keeper").start(app::keepBudgets);
         } catch (IOException | RuntimeException e) {
             app.close();
@@ -191,6 +200,12 @@ public final class BondClientApp implements AutoCloseable {
         return new UplinkTuning(u.primary(), u.weight(), u.upBitsPerSecond(), u.downBitsPerSecond());
     }
 
+    /** The spec {@code u} ran with when its interface had {@code address}. */
+    private UplinkSpec specFrom(ClientConfig c, ClientConfig.Uplink u, InetAddress address) {
+        UplinkSpec spec = new UplinkSpec(u.name(), c.serverFor(u).toSocketAddress(), address, u.bindInterface(), tuning(u));
+        return budgets.exhausted(u.name()) ? spec.withTuning(spec.tuning().withPrimary(false)) : spec;
+    }
+
     /** The uplink as configured, made a backup while its data budget is used up. */
     private UplinkSpec spec(ClientConfig c, ClientConfig.Uplink u) {
         UplinkSpec spec = uplinkSpec(c, u);
@@ -225,6 +240,80 @@ public final class BondClientApp implements AutoCloseable {
             if (System.nanoTime() - lastSave > BUDGET_SAVE_INTERVAL.toNanos()) {
                 budgets.save();
                 lastSave = System.nanoTime();
+            }
+        }
+    }
+
+    /** An uplink named by interface alone: it follows that interface's address, and runs only while there is one. */
+    private static boolean followsInterface(ClientConfig.Uplink u) {
+        return u.bindInterface() != null && u.bindAddress() == null;
+    }
+
+    private static Optional<InetAddress> interfaceAddress(ClientConfig c, ClientConfig.Uplink u) {
+        HostPort server = c.serverFor(u);
+        boolean wantV6 = server.isIpLiteral() && server.toSocketAddress().getAddress() instanceof java.net.Inet6Address;
+        return interfaceAddress(u.bindInterface(), wantV6);
+    }
+
+    /**
+     * Whether {@code u} can run now: always, unless it follows an interface that has no address. Records the address
+     * it will run with. Called with this app's lock held.
+     */
+    private boolean interfaceReady(ClientConfig.Uplink u) {
+        if (!followsInterface(u)) {
+            return true;
+        }
+        Optional<InetAddress> address = interfaceAddress(config, u);
+        if (address.isEmpty()) {
+            interfaceBound.remove(u.name());
+            LOG.log(System.Logger.Level.INFO, "uplink " + u.name() + ": waiting for interface " + u.bindInterface()
+                    + " to have an address");
+            return false;
+        }
+        interfaceBound.put(u.name(), address.get());
+        return true;
+    }
+
+    /**
+     * Once a second: an uplink named by interface is added when its interface gets an address, reconnected from the
+     * new address when the address changes (DHCP), and removed when the interface or its address goes. Flows stay
+     * up throughout; their unacknowledged data moves to the other uplinks, as on a reload.
+     */
+    private void followInterfaces() {
+        while (!closed) {
+            try {
+                Thread.sleep(WATCH_INTERVAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                for (ClientConfig.Uplink u : config.uplinks()) {
+                    if (!u.enabled() || !followsInterface(u)) {
+                        continue;
+                    }
+                    InetAddress was = interfaceBound.get(u.name());
+                    InetAddress now = interfaceAddress(config, u).orElse(null);
+                    if (java.util.Objects.equals(was, now)) {
+                        continue;
+                    }
+                    if (was != null) {
+                        client.removeUplink(u.name());
+                        interfaceBound.remove(u.name());
+                    }
+                    if (now == null) {
+                        LOG.log(System.Logger.Level.INFO, "uplink " + u.name() + ": interface " + u.bindInterface()
+                                + " lost its address " + was.getHostAddress() + "; uplink removed until it has one");
+                    } else {
+                        interfaceBound.put(u.name(), now);
+                        client.addUplink(spec(config, u));
+                        LOG.log(System.Logger.Level.INFO, "uplink " + u.name() + ": interface " + u.bindInterface()
+                                + (was == null ? " has address " : " moved to ") + now.getHostAddress()
+                                + (was == null ? "; uplink added" : "; uplink reconnected from it"));
+                    }
+                }
             }
         }
     }
@@ -303,8 +392,8 @@ public final class BondClientApp implements AutoCloseable {
     public synchronized ReloadResult reloadUplinks(ClientConfig fresh) {
         java.util.Map<String, UplinkSpec> before = new java.util.LinkedHashMap<>();
         for (ClientConfig.Uplink u : config.uplinks()) {
-            if (u.enabled()) {
-                before.put(u.name(), spec(config, u));
+            if (u.enabled() && (!followsInterface(u) || interfaceBound.containsKey(u.name()))) {
+                before.put(u.name(), followsInterface(u) ? specFrom(config, u, interfaceBound.get(u.name())) : spec(config, u));
             }
         }
         List<String> added = new ArrayList<>();
@@ -316,7 +405,7 @@ public final class BondClientApp implements AutoCloseable {
         config = fresh; // budget events during the reload look up the fresh uplinks
         budgets.configure(fresh.uplinks());
         for (ClientConfig.Uplink u : fresh.uplinks()) {
-            if (!u.enabled()) {
+            if (!u.enabled() || !interfaceReady(u)) {
                 continue;
             }
             UplinkSpec spec = spec(fresh, u);
@@ -336,6 +425,7 @@ public final class BondClientApp implements AutoCloseable {
         }
         for (String name : before.keySet()) {
             if (!kept.contains(name)) {
+                interfaceBound.remove(name);
                 client.removeUplink(name);
                 removed.add(name);
             }
@@ -407,6 +497,9 @@ public final class BondClientApp implements AutoCloseable {
             return;
         }
         closed = true;
+        if (interfaceFollower != null) {
+            interfaceFollower.interrupt();
+        }
         if (watcher != null) {
             watcher.interrupt();
         }

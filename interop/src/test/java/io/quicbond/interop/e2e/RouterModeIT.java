@@ -77,6 +77,8 @@ class RouterModeIT {
         link("qbr-lan", "qbr-lh", "192.168.77.2/24", "fd77::2/64", "qbr-rtr", "qbr-lr", "192.168.77.1/24", "fd77::1/64");
         link("qbr-rtr", "qbr-u1r", "10.77.1.1/24", null, "qbr-srv", "qbr-u1s", "10.77.1.2/24", null);
         link("qbr-rtr", "qbr-u2r", "10.77.2.1/24", null, "qbr-srv", "qbr-u2s", "10.77.2.2/24", null);
+        // A third link whose router side has no address yet: the uplink named by this interface waits for one.
+        link("qbr-rtr", "qbr-u3r", null, null, "qbr-srv", "qbr-u3s", "10.77.3.2/24", null);
         link("qbr-srv", "qbr-ns", "198.51.100.1/24", "2001:db8:77:3::1/64", "qbr-net", "qbr-nn", WEB_V4 + "/24", WEB_V6 + "/64");
         ns("qbr-lan", "ip route add default via 192.168.77.1");
         ns("qbr-lan", "ip -6 route add default via fd77::1");
@@ -114,6 +116,7 @@ class RouterModeIT {
         ArrayNode uplinks = client.putArray("uplinks");
         uplinks.addObject().put("name", "wan1").put("bind_address", "10.77.1.1").put("server", "10.77.1.2:4433");
         uplinks.addObject().put("name", "wan2").put("bind_address", "10.77.2.1").put("server", "10.77.2.2:4433");
+        uplinks.addObject().put("name", "wan3").put("interface", "qbr-u3r").put("server", "10.77.3.2:4433");
         ObjectNode router = client.putObject("router");
         router.putArray("lan_interfaces").add("qbr-lr");
         router.put("nft_table", "qbr_router");
@@ -226,6 +229,17 @@ class RouterModeIT {
 
     @Test
     @Order(6)
+    void uplinkNamedByInterfaceAppearsWithItsAddressAndGoesWithIt() throws Exception {
+        ns("qbr-rtr", "ip addr add 10.77.3.1/24 dev qbr-u3r");
+        awaitUplinksUp(3, Duration.ofSeconds(30));
+        ns("qbr-rtr", "ip addr del 10.77.3.1/24 dev qbr-u3r");
+        awaitUplinks(n -> n == 2, "exactly 2", Duration.ofSeconds(30));
+        Processes.Result r = lan(60, "/usr/bin/curl", "-4", "-sS", "--max-time", "20", "http://" + NAME + "/hello.txt");
+        assertEquals(PAGE, r.outText(), r.err());
+    }
+
+    @Test
+    @Order(7)
     void routerDownRestoresTheRulesetRulesAndRoutes() throws Exception {
         Processes.Result down = run(60, "qbr-rtr", java("io.quicbond.client.cli.BondClientCommand", "router", "down",
                 "--config", clientJson.toString()));
@@ -253,6 +267,10 @@ class RouterModeIT {
     }
 
     private static void awaitUplinksUp(int count, Duration timeout) throws Exception {
+        awaitUplinks(n -> n >= count, "at least " + count, timeout);
+    }
+
+    private static void awaitUplinks(java.util.function.IntPredicate wanted, String what, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Pattern up = Pattern.compile("\"state\"\\s*:\\s*\"up\"");
         String last = "";
@@ -263,12 +281,12 @@ class RouterModeIT {
             while (m.find()) {
                 n++;
             }
-            if (n >= count) {
+            if (wanted.test(n)) {
                 return;
             }
             Thread.sleep(500);
         }
-        fail("uplinks not up in " + timeout + ": " + last + logTail());
+        fail(what + " uplinks not up in " + timeout + ": " + last + logTail());
     }
 
     private static String[] java(String main, String... args) {
@@ -315,7 +333,9 @@ class RouterModeIT {
             throws Exception {
         sh("ip link add " + ifA + " netns " + nsA + " type veth peer name " + ifB + " netns " + nsB);
         for (String[] side : new String[][]{{nsA, ifA, v4A, v6A}, {nsB, ifB, v4B, v6B}}) {
-            ns(side[0], "ip addr add " + side[2] + " dev " + side[1]);
+            if (side[2] != null) {
+                ns(side[0], "ip addr add " + side[2] + " dev " + side[1]);
+            }
             // No duplicate address detection: a link taken down and up again gets its link-local address back at once.
             ns(side[0], "sysctl -qw net.ipv6.conf." + side[1] + ".accept_dad=0");
             if (side[3] != null) {
