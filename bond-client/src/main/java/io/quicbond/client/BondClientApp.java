@@ -192,7 +192,8 @@ public final class BondClientApp implements AutoCloseable {
                         + " of interface " + u.bindInterface());
             }
         }
-        return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), tuning(u));
+        return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), tuning(u),
+                u.congestionControl());
     }
 
     /** Tier, weight and caps as configured. */

@@ -52,7 +52,9 @@ import java.util.Objects;
  *       "gigabytes": 20,                     required; > 0; flow payload both ways (10^9 bytes)
  *       "period": "month",                   default "month"; day | week | month (local time)
  *       "reset_day": 1                       default 1; 1..28 of the month, 1..7 (Monday = 1) of the week
- *     }                                      used up: the uplink is a backup until the period ends
+ *     },                                     used up: the uplink is a backup until the period ends
+ *     "congestion_control": "bbr"            default: the engine's (quiche: bbr); bbr | cubic | reno; kwik has
+ *                                            only reno
  *   } ],                                     (budget use is kept across restarts in a state file; see
  *                                            bond-client run --state-file)
  *   "socks5": {                              optional; absent = no SOCKS5 ingress
@@ -133,12 +135,14 @@ public record ClientConfig(Server server, String user, String secret, String eng
      * @param upBitsPerSecond   upload cap; 0 = none
      * @param downBitsPerSecond download cap (the server applies it); 0 = none
      * @param budget            data budget; null = none
+     * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (quiche: bbr; kwik: reno only)
      */
     public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
-                         boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget) {
-        /** An enabled uplink with default weight, no caps and no budget. */
+                         boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
+                         String congestionControl) {
+        /** An enabled uplink with default weight, no caps, no budget and the engine's congestion control. */
         public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
-            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null);
+            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null);
         }
     }
 

@@ -52,11 +52,11 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record UplinkFile(String name, String bindAddress, @JsonProperty("interface") String bindInterface, String server,
                       Boolean primary, Boolean enabled, Double weight, Double maxUpMbit, Double maxDownMbit,
-                      BudgetFile budget) {
+                      BudgetFile budget, String congestionControl) {
         UplinkFile withDefaults() {
             return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY),
                     or(enabled, true), or(weight, DEFAULT_WEIGHT), or(maxUpMbit, 0.0), or(maxDownMbit, 0.0),
-                    budget == null ? null : budget.withDefaults());
+                    budget == null ? null : budget.withDefaults(), congestionControl);
         }
     }
 
@@ -169,7 +169,8 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                     u.bindInterface(), u.server() == null ? null : u.server().toString(), u.primary(), u.enabled(),
                     u.weight(), u.upBitsPerSecond() / 1e6, u.downBitsPerSecond() / 1e6,
                     u.budget() == null ? null : new BudgetFile(u.budget().bytes() / 1e9,
-                            u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay())));
+                            u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay()),
+                    u.congestionControl()));
         }
         Socks5File socks5 = null;
         if (c.socks5() != null) {

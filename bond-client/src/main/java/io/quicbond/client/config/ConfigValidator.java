@@ -95,7 +95,7 @@ final class ConfigValidator {
         if (!ClientConfig.ENGINES.contains(engine)) {
             problem("engine", "unknown engine " + ConfigText.quote(engine) + " (known: " + String.join(", ", ClientConfig.ENGINES) + ")");
         }
-        List<ClientConfig.Uplink> uplinks = uplinks(f.uplinks(), server);
+        List<ClientConfig.Uplink> uplinks = uplinks(f.uplinks(), server, engine);
         ClientConfig.Socks5 socks5 = socks5(f.socks5());
         ClientConfig.Http http = null;
         if (f.http() != null) {
@@ -179,7 +179,9 @@ final class ConfigValidator {
         return secret;
     }
 
-    private List<ClientConfig.Uplink> uplinks(List<UplinkFile> list, ClientConfig.Server server) {
+    private static final java.util.Set<String> CONGESTION_CONTROLS = java.util.Set.of("bbr", "cubic", "reno");
+
+    private List<ClientConfig.Uplink> uplinks(List<UplinkFile> list, ClientConfig.Server server, String engine) {
         List<ClientConfig.Uplink> out = new ArrayList<>();
         if (list.isEmpty()) {
             problem("uplinks", "at least one uplink is required, e.g. [{\"name\": \"wan0\"}]");
@@ -229,8 +231,17 @@ final class ConfigValidator {
             long up = rateCap(path + ".max_up_mbit", u.maxUpMbit());
             long down = rateCap(path + ".max_down_mbit", u.maxDownMbit());
             ClientConfig.Budget budget = budget(path + ".budget", u.budget());
+            String cc = u.congestionControl() == null ? null : u.congestionControl().toLowerCase(java.util.Locale.ROOT);
+            if (cc != null && !CONGESTION_CONTROLS.contains(cc)) {
+                problem(path + ".congestion_control", "must be bbr, cubic or reno, got " + ConfigText.quote(cc));
+                cc = null;
+            } else if (cc != null && "kwik".equals(engine) && !"reno".equals(cc)) {
+                problem(path + ".congestion_control", "the kwik engine has only reno (NewReno), got "
+                        + ConfigText.quote(cc) + "; use \"engine\": \"quiche\" for bbr or cubic");
+                cc = null;
+            }
             out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
-                    weight, up, down, budget));
+                    weight, up, down, budget, cc));
         }
         return out;
     }

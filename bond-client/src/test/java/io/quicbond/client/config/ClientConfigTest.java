@@ -182,7 +182,7 @@ class ClientConfigTest {
 
         String nested = minimalReplacing("{ \"name\": \"wan0\" }", "{ \"name\": \"wan0\", \"bnd_address\": \"1.2.3.4\" }");
         String message = problems(nested).getFirst();
-        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, budget, enabled, interface,"),
+        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, budget, congestion_control, enabled,"),
                 message);
     }
 
@@ -334,7 +334,8 @@ class ClientConfigTest {
                   { "name": "e", "budget": {} }, { "name": "f", "budget": { "gigabytes": -2 } },
                   { "name": "g", "budget": { "gigabytes": 1, "period": "year" } },
                   { "name": "h", "budget": { "gigabytes": 1, "reset_day": 29 } },
-                  { "name": "i", "budget": { "gigabytes": 1, "period": "week", "reset_day": 0 } } ]""");
+                  { "name": "i", "budget": { "gigabytes": 1, "period": "week", "reset_day": 0 } },
+                  { "name": "j", "congestion_control": "vegas" } ]""");
         assertEquals(List.of(
                 "client.json: uplinks[0].weight: must be within 0.01..100, got 0.0",
                 "client.json: uplinks[1].weight: must be within 0.01..100, got 101.0",
@@ -344,8 +345,22 @@ class ClientConfigTest {
                 "client.json: uplinks[5].budget.gigabytes: must be above 0 and at most 10^9, got -2.0",
                 "client.json: uplinks[6].budget.period: unknown period 'year' (day, week, month)",
                 "client.json: uplinks[7].budget.reset_day: must be 1..28 for a month, got 29",
-                "client.json: uplinks[8].budget.reset_day: must be 1..7 for a week, got 0"),
+                "client.json: uplinks[8].budget.reset_day: must be 1..7 for a week, got 0",
+                "client.json: uplinks[9].congestion_control: must be bbr, cubic or reno, got 'vegas'"),
                 problems(json));
+    }
+
+    @Test
+    void congestionControlIsPerUplinkAndKwikHasOnlyReno() throws Exception {
+        String json = minimalReplacing("[ { \"name\": \"wan0\" } ]",
+                "[ { \"name\": \"wan0\", \"congestion_control\": \"CUBIC\" }, { \"name\": \"wan1\" } ]");
+        ClientConfig c = parse(json);
+        assertEquals("cubic", c.uplinks().get(0).congestionControl());
+        assertNull(c.uplinks().get(1).congestionControl(), "the engine's default");
+        assertEquals(List.of("client.json: uplinks[0].congestion_control: the kwik engine has only reno (NewReno), got"
+                        + " 'cubic'; use \"engine\": \"quiche\" for bbr or cubic"),
+                problems(minimalWith("\"engine\": \"kwik\"").replace("[ { \"name\": \"wan0\" } ]",
+                        "[ { \"name\": \"wan0\", \"congestion_control\": \"cubic\" } ]")));
     }
 
     @Test

@@ -35,7 +35,7 @@ class UplinkBudgetsTest {
 
     private static ClientConfig.Uplink lte(long budgetBytes, BudgetPeriod period) {
         return new ClientConfig.Uplink("lte0", null, null, null, true, true, 1.0, 0, 0,
-                new ClientConfig.Budget(budgetBytes, period, 1));
+                new ClientConfig.Budget(budgetBytes, period, 1), null);
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class Scheduler {
     /** Rate assumed for an uplink with no delivery estimate yet, so that new links get tried. */
-    static final double UNKNOWN_RATE = 1_000_000;
+    public static final double UNKNOWN_RATE = 1_000_000;
 
     /**
      * Whether {@code candidate} may take the next chunk of {@code chunkBytes} for a flow under {@code policy}.

@@ -83,6 +83,7 @@ public abstract class BondSession {
     // ---- uplinks ----
 
     protected void attach(Uplink uplink) {
+        uplink.refreshEngineFigures();
         uplinks.add(uplink);
         event("uplink " + uplink.name() + " up");
         wakeWriters();
@@ -457,6 +458,7 @@ public abstract class BondSession {
             }
             u.sent.tick(now);
             u.received.tick(now);
+            u.refreshEngineFigures();
             probe(u, now);
             judge(u, now);
         }

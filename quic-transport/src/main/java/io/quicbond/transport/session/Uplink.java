@@ -9,6 +9,7 @@ import io.quicbond.transport.frame.BondProtocolException;
 import io.quicbond.transport.frame.ErrorCode;
 import io.quicbond.transport.frame.Frame;
 import io.quicbond.transport.frame.FrameCodec;
+import io.quicbond.transport.scheduler.Scheduler;
 import io.quicbond.transport.scheduler.UplinkView;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -343,10 +344,33 @@ public final class Uplink implements UplinkView, PathAccount {
         return Math.max(0, unacked.get());
     }
 
+    /**
+     * The bond's own measure of what the uplink delivers (acknowledged flow bytes, peak over recent windows); until
+     * it has one, the QUIC engine's delivery-rate estimate (quiche; kwik has none) where that is above the
+     * scheduler's first guess, so a fast new uplink is used as such from the start. A lower engine figure (from the
+     * handshake's few packets) is not taken: it would keep the uplink from ever getting enough data to measure.
+     */
     @Override
     public double deliveryRate() {
-        return delivered.peakBytesPerSecond();
+        double own = delivered.peakBytesPerSecond();
+        if (own > 0) {
+            return own;
+        }
+        double engine = engineDeliveryRate;
+        return engine > Scheduler.UNKNOWN_RATE ? engine : 0;
     }
+
+    /** The engine's figures, read on the housekeeping thread (reading them may wait for the engine's loop). */
+    void refreshEngineFigures() {
+        LinkStats s = link.stats();
+        engineDeliveryRate = s.deliveryRateBps();
+        if (!rtt.hasSample() && s.srttMicros() > 0) {
+            // The handshake measured the path before any probe came back: better than the initial guess.
+            rtt.sample(s.srttMicros() * 1000);
+        }
+    }
+
+    private volatile double engineDeliveryRate = -1;
 
     QuicLink link() {
         return link;
