@@ -203,7 +203,8 @@ public final class BondClientApp implements AutoCloseable {
 
     /** The spec {@code u} ran with when its interface had {@code address}. */
     private UplinkSpec specFrom(ClientConfig c, ClientConfig.Uplink u, InetAddress address) {
-        UplinkSpec spec = new UplinkSpec(u.name(), c.serverFor(u).toSocketAddress(), address, u.bindInterface(), tuning(u));
+        UplinkSpec spec = new UplinkSpec(u.name(), c.serverFor(u).toSocketAddress(), address, u.bindInterface(), tuning(u),
+                u.congestionControl());
         return budgets.exhausted(u.name()) ? spec.withTuning(spec.tuning().withPrimary(false)) : spec;
     }
 
