@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
  * bond-client status [--config FILE | --url URL] [--json]
  * bond-client check --config FILE [--show-secrets]
  * bond-client mptcp show|apply|remove [--config FILE] [--state FILE] [--netns NAME]
+ * bond-client router up|down|status [--config FILE]
  * </pre>
  * Exit codes are in {@link ExitCodes}. {@link #run} is the whole program with its output streams given, for
  * tests; only {@link #main} calls {@code System.exit}.
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
                 + "offers SOCKS5, HTTP proxy and port forwards over it.",
         subcommands = {RunCommand.class, ConfigCommand.class, StatusCommand.class, CheckCommand.class, ReloadCommand.class,
                 MptcpCommand.class,
+                RouterCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure at run time", "2:wrong options", "3:invalid configuration or share link",
@@ -63,7 +65,7 @@ public final class BondClientCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, config, status or check");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, config, status, check, reload or router");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -74,6 +74,12 @@ final class StatusTable {
             rows.add(row(u, "not configured"));
         }
         out.append(table(rows));
+        for (JsonNode b : doc.path("budgets")) {
+            out.append("budget ").append(b.path("uplink").asText()).append(": ").append(bytes(b.path("used_bytes")))
+                    .append(" of ").append(bytes(b.path("budget_bytes"))).append(" used since ")
+                    .append(b.path("period_start").asText()).append(b.path("exhausted").asBoolean()
+                            ? ", used up: backup only until " + b.path("period_end").asText() : "").append('\n');
+        }
         return out.toString();
     }
 

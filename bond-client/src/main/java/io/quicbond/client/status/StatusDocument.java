@@ -1,5 +1,6 @@
 package io.quicbond.client.status;
 
+import io.quicbond.client.uplink.UplinkBudgets;
 import io.quicbond.transport.session.ClientStatus;
 import io.quicbond.transport.session.SessionStatus;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.List;
  * lists every configured uplink ("connected" or "connecting", with the last error). Rates are bytes per second.
  */
 public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
-                             Vless vless) {
+                             List<UplinkBudgets.Usage> budgets, Vless vless) {
 
     /**
      * Compat mode: flows go as VLESS to {@code server} ({@code "vless": {"server": "…", "mptcp": true,
@@ -32,8 +33,9 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
     public record Vless(String server, boolean mptcp, long connections, long mptcpConnections) {
     }
 
-    public StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress) {
-        this(session, configured, ingress, null);
+    public StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
+                          List<UplinkBudgets.Usage> budgets) {
+        this(session, configured, ingress, budgets, null);
     }
 
     /**
@@ -48,8 +50,8 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
     public record Forward(String protocol, String listen, String to) {
     }
 
-    public static StatusDocument of(ClientStatus status, Ingresses ingress) {
-        return new StatusDocument(status.session(), status.configured(), ingress);
+    public static StatusDocument of(ClientStatus status, Ingresses ingress, List<UplinkBudgets.Usage> budgets) {
+        return new StatusDocument(status.session(), status.configured(), ingress, budgets);
     }
 
     /** Uplinks attached to the session in state "up". */

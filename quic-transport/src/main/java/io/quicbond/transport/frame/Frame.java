@@ -54,6 +54,14 @@ public sealed interface Frame {
     record Pong(long id, long sentNanos) implements Frame {
     }
 
+    /**
+     * Client → server, on the uplink it describes, after WELCOME and whenever it changes: the uplink's tier,
+     * weight (hundredths, 1..10000 = 0.01..100) and rate caps in bits per second (0 = none).
+     */
+    record UplinkSettings(boolean primary, int weightHundredths, long upBitsPerSecond, long downBitsPerSecond)
+            implements Frame {
+    }
+
     /** Client → server: the client saw this uplink die; resend what went out on it. */
     record UplinkGone(int uplinkId) implements Frame {
     }

@@ -83,6 +83,7 @@ public abstract class BondSession {
     // ---- uplinks ----
 
     protected void attach(Uplink uplink) {
+        uplink.refreshEngineFigures();
         uplinks.add(uplink);
         event("uplink " + uplink.name() + " up");
         wakeWriters();
@@ -191,6 +192,9 @@ public abstract class BondSession {
             }
             Chunk chunk;
             if (f.policy == Policy.REDUNDANT) {
+                if (!Scheduler.inActiveTier(uplink, uplinks)) {
+                    continue;
+                }
                 chunk = out.takeChunk(uplink, maxBytes, true, now);
             } else {
                 // With every uplink suspect, the most recently heard one carries on: waiting sends nothing at all.
@@ -264,6 +268,7 @@ public abstract class BondSession {
             case Frame.Open o -> onOpen(uplink, o);
             case Frame.OpenResult r -> onOpenResult(uplink, r);
             case Frame.UplinkGone g -> onUplinkGone(g.uplinkId());
+            case Frame.UplinkSettings u -> onUplinkSettings(uplink, u);
             case Frame.Hello h -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "HELLO after login");
             case Frame.Welcome w -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected WELCOME");
         }
@@ -287,6 +292,25 @@ public abstract class BondSession {
 
     protected abstract void onUplinkGone(int uplinkId) throws BondProtocolException;
 
+    /** The client describes an uplink; only the server accepts it. */
+    protected void onUplinkSettings(Uplink uplink, Frame.UplinkSettings settings) throws BondProtocolException {
+        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected UPLINK_SETTINGS");
+    }
+
+    static String describe(UplinkTuning t) {
+        return (t.primary() ? "primary" : "backup") + ", weight " + t.weight()
+                + (t.upBitsPerSecond() > 0 ? ", up cap " + t.upBitsPerSecond() / 1e6 + " Mbit/s" : "")
+                + (t.downBitsPerSecond() > 0 ? ", down cap " + t.downBitsPerSecond() / 1e6 + " Mbit/s" : "");
+    }
+
+    static Frame.UplinkSettings settingsFrame(UplinkTuning t) {
+        return new Frame.UplinkSettings(t.primary(), (int) Math.round(t.weight() * 100), t.upBitsPerSecond(),
+                t.downBitsPerSecond());
+    }
+
+    /** True on the client, whose sends go up the uplinks; the server sends down. */
+    protected abstract boolean sendsUpstream();
+
     protected void sendAck(BondFlow f) {
         Uplink u = controlUplink();
         if (u == null) {
@@ -303,13 +327,14 @@ public abstract class BondSession {
         Frame.Udp frame = new Frame.Udp(f.id, f.nextUdpSequence(), payload);
         if (f.policy == Policy.REDUNDANT) {
             List<Uplink> healthy = healthyUplinks();
+            healthy.removeIf(u -> !Scheduler.inActiveTier(u, uplinks));
             for (Uplink u : healthy.isEmpty() ? uplinks : healthy) {
                 u.sent.add(payload.length);
                 u.sendUdp(frame);
             }
             return;
         }
-        Uplink target = udpUplink(f.policy);
+        Uplink target = udpUplink();
         if (target == null) {
             f.udpPacketsDropped.incrementAndGet();
             return;
@@ -318,15 +343,20 @@ public abstract class BondSession {
         target.sendUdp(frame);
     }
 
-    private Uplink udpUplink(Policy policy) {
-        if (policy == Policy.FAILOVER) {
-            for (Uplink u : uplinks) {
-                if (u.healthy() && u.primary()) {
-                    return u;
-                }
+    /**
+     * The uplink for one UDP packet of a non-redundant flow: the lowest-RTT healthy uplink of the active tier
+     * that is within its rate cap, or the lowest-RTT one when all are at their caps.
+     */
+    private Uplink udpUplink() {
+        long now = System.nanoTime();
+        Uplink best = null;
+        for (Uplink u : uplinks) {
+            if (u.healthy() && Scheduler.inActiveTier(u, uplinks) && u.withinCap(now)
+                    && (best == null || u.srttNanos() < best.srttNanos())) {
+                best = u;
             }
         }
-        return controlUplink();
+        return best != null ? best : controlUplink();
     }
 
     // ---- flow lifecycle ----
@@ -428,6 +458,7 @@ public abstract class BondSession {
             }
             u.sent.tick(now);
             u.received.tick(now);
+            u.refreshEngineFigures();
             probe(u, now);
             judge(u, now);
         }
