@@ -8,7 +8,6 @@ import io.quicbond.transport.FlowTransport;
 import io.quicbond.transport.TcpFlow;
 import io.quicbond.transport.UdpFlow;
 import io.quicbond.transport.os.Mptcp;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,15 +98,8 @@ public final class VlessClientTransport implements FlowTransport {
 
     @Override
     public UdpFlow openUdp(Destination destination, Consumer<byte[]> receiver) throws FlowOpenException {
-        Socket socket = connect(destination);
-        try {
-            socket.getOutputStream().write(VlessRequest.udp(user, destination).encode());
-        } catch (IOException e) {
-            closeQuietly(socket);
-            throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + server() + ": " + e.getMessage(), e);
-        }
-        VlessUdpFlow flow = new VlessUdpFlow(socket, destination, receiver);
-        Thread.ofVirtual().name("vless-udp-" + destination).start(flow::readLoop);
+        VlessUdpFlow flow = new VlessUdpFlow(destination, receiver);
+        flow.start(flow.open());
         return flow;
     }
 
@@ -269,29 +261,55 @@ public final class VlessClientTransport implements FlowTransport {
         }
     }
 
+    /**
+     * A UDP flow over one VLESS connection at a time: when that connection ends (idle for {@code udpIdleTimeout},
+     * or closed by the server), the next packet opens a new one in the background (packets sent meanwhile wait, up
+     * to {@value #PENDING_PACKETS}; more are dropped, as UDP may be).
+     */
     private final class VlessUdpFlow implements UdpFlow {
-        private final Socket socket;
+        private static final int PENDING_PACKETS = 16;
         private final Destination destination;
         private final Consumer<byte[]> receiver;
         private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
         private final AtomicBoolean closed = new AtomicBoolean();
-        private final OutputStream out;
+        /** The live connection, or null between connections; guarded by this. */
+        private Socket socket;
+        private boolean reconnecting;
+        private final java.util.ArrayDeque<byte[]> pending = new java.util.ArrayDeque<>();
 
-        VlessUdpFlow(Socket socket, Destination destination, Consumer<byte[]> receiver) {
-            this.socket = socket;
+        VlessUdpFlow(Destination destination, Consumer<byte[]> receiver) {
             this.destination = destination;
             this.receiver = receiver;
+        }
+
+        /** A new connection with the request written. */
+        Socket open() throws FlowOpenException {
+            Socket s = connect(destination);
             try {
-                this.out = socket.getOutputStream();
+                s.getOutputStream().write(VlessRequest.udp(user, destination).encode());
+                return s;
             } catch (IOException e) {
-                throw new IllegalStateException("a connected socket has streams", e);
+                closeQuietly(s);
+                throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + server() + ": " + e.getMessage(), e);
             }
         }
 
-        void readLoop() {
+        void start(Socket s) {
+            synchronized (this) {
+                if (closed.get()) {
+                    closeQuietly(s);
+                    return;
+                }
+                socket = s;
+            }
+            lastActivity.set(System.nanoTime());
+            Thread.ofVirtual().name("vless-udp-" + destination).start(() -> readLoop(s));
+        }
+
+        private void readLoop(Socket s) {
             try {
-                InputStream in = socket.getInputStream();
-                socket.setSoTimeout((int) Math.min(udpIdleTimeout.toMillis(), 1000));
+                InputStream in = s.getInputStream();
+                s.setSoTimeout((int) Math.min(udpIdleTimeout.toMillis(), 1000));
                 VlessDecoder<Integer> response = VlessResponse.decoder();
                 VlessDecoder<byte[]> packets = VlessUdpPackets.decoder();
                 byte[] buf = new byte[16 * 1024];
@@ -324,14 +342,17 @@ public final class VlessClientTransport implements FlowTransport {
                         receiver.accept(p);
                     }
                 }
-            } catch (EOFException | VlessProtocolException e) {
-                LOG.fine(() -> "VLESS UDP " + destination + ": " + e.getMessage());
             } catch (IOException e) {
                 if (!closed.get()) {
                     LOG.fine(() -> "VLESS UDP " + destination + ": " + e.getMessage());
                 }
             } finally {
-                close();
+                synchronized (this) {
+                    if (socket == s) {
+                        socket = null;
+                    }
+                }
+                closeQuietly(s);
             }
         }
 
@@ -342,19 +363,69 @@ public final class VlessClientTransport implements FlowTransport {
             }
             lastActivity.set(System.nanoTime());
             byte[] framed = VlessUdpPackets.encode(payload);
-            try {
-                synchronized (this) {
-                    out.write(framed);
+            synchronized (this) {
+                if (socket == null) {
+                    if (pending.size() < PENDING_PACKETS) {
+                        pending.add(framed);
+                    }
+                    if (!reconnecting) {
+                        reconnecting = true;
+                        Thread.ofVirtual().name("vless-udp-reconnect-" + destination).start(this::reconnect);
+                    }
+                    return;
                 }
-            } catch (IOException e) {
-                close();
+                try {
+                    socket.getOutputStream().write(framed);
+                } catch (IOException e) {
+                    closeQuietly(socket);
+                    socket = null;
+                }
             }
+        }
+
+        private void reconnect() {
+            Socket s = null;
+            try {
+                s = open();
+            } catch (FlowOpenException e) {
+                LOG.fine(() -> "VLESS UDP " + destination + ": reconnect failed: " + e.getMessage());
+            }
+            synchronized (this) {
+                reconnecting = false;
+                if (s == null) {
+                    pending.clear();
+                    return;
+                }
+                try {
+                    for (byte[] framed; (framed = pending.poll()) != null; ) {
+                        s.getOutputStream().write(framed);
+                    }
+                } catch (IOException e) {
+                    closeQuietly(s);
+                    pending.clear();
+                    return;
+                }
+                if (closed.get()) {
+                    closeQuietly(s);
+                    return;
+                }
+                socket = s; // before the lock is released, so that no other send starts a second reconnect
+            }
+            lastActivity.set(System.nanoTime());
+            Socket connected = s;
+            Thread.ofVirtual().name("vless-udp-" + destination).start(() -> readLoop(connected));
         }
 
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
-                closeQuietly(socket);
+                synchronized (this) {
+                    if (socket != null) {
+                        closeQuietly(socket);
+                        socket = null;
+                    }
+                    pending.clear();
+                }
             }
         }
     }

@@ -113,6 +113,32 @@ class VlessClientTransportTest {
     }
 
     @Test
+    void udpFlowOpensANewConnectionWhenTheServerEndedTheLastOne() throws Exception {
+        Handler echoOnceThenClose = (r, rest, in, out) -> {
+            out.write(VlessResponse.encode());
+            VlessDecoder<byte[]> packets = VlessUdpPackets.decoder();
+            packets.feed(rest.drain());
+            byte[] p = packets.read(in);
+            out.write(VlessUdpPackets.encode(p));
+        };
+        serveOne(echoOnceThenClose);
+        BlockingQueue<byte[]> received = new ArrayBlockingQueue<>(8);
+        try (UdpFlow flow = transport().openUdp(new Destination("192.0.2.53", 53), received::add)) {
+            flow.send("one".getBytes());
+            assertArrayEquals("one".getBytes(), received.poll(5, TimeUnit.SECONDS));
+            assertEquals(VlessRequest.udp(USER, new Destination("192.0.2.53", 53)), requests.poll(5, TimeUnit.SECONDS));
+            serveOne(echoOnceThenClose);
+            byte[] got = null;
+            for (int i = 0; i < 50 && got == null; i++) {
+                flow.send("two".getBytes()); // the first sends may still meet the closing connection
+                got = received.poll(200, TimeUnit.MILLISECONDS);
+            }
+            assertArrayEquals("two".getBytes(), got);
+            assertEquals(VlessRequest.udp(USER, new Destination("192.0.2.53", 53)), requests.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void unreachableServerIsAFlowOpenException() throws Exception {
         int port;
         try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
