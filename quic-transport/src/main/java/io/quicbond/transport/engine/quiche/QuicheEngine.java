@@ -197,10 +197,7 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(codec);
         io.configure(bootstrap);
         InetSocketAddress bind = new InetSocketAddress(spec.bindAddress(), 0);
-        if (spec.bindInterface() != null) {
-            LOG.fine("bindInterface " + spec.bindInterface() + " ignored: the quiche engine binds by address only");
-        }
-        Channel udp = await(bootstrap.bind(bind), Duration.ofSeconds(5), "bind " + bind).channel();
+        Channel udp = io.bindPlaced(bootstrap, bind, spec.placement());
 
         long timeoutMillis = Math.max(1, spec.connectTimeout().toMillis());
         QuicChannelBootstrap quic = QuicChannel.newBootstrap(udp)
