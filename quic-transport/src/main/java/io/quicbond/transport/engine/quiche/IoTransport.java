@@ -93,7 +93,7 @@ final class IoTransport {
     }
 
     /**
-     * Binds a UDP channel of {@code bootstrap} to {@code bind} with {@code placement}'s mark and device set before any
+     * Binds a UDP channel of {@code bootstrap} (which must have no channel class or factory yet) to {@code bind} with {@code placement}'s mark and device set before any
      * packet leaves: on NIO the JDK channel is made here and handed to netty; on epoll the options go onto netty's
      * descriptor right after the bind (the QUIC handshake has not started yet).
      *
@@ -101,7 +101,12 @@ final class IoTransport {
      */
     Channel bindPlaced(Bootstrap bootstrap, InetSocketAddress bind, SocketPlacement placement) throws IOException {
         if (!placement.isNone() && !isEpoll()) {
-            java.nio.channels.DatagramChannel own = java.nio.channels.DatagramChannel.open();
+            // The family of a given source address, as netty would pick; dual-stack for a wildcard bind.
+            java.net.InetAddress source = bind.getAddress();
+            java.nio.channels.DatagramChannel own = source == null || source.isAnyLocalAddress()
+                    ? java.nio.channels.DatagramChannel.open()
+                    : java.nio.channels.DatagramChannel.open(source instanceof java.net.Inet4Address
+                    ? java.net.StandardProtocolFamily.INET : java.net.StandardProtocolFamily.INET6);
             try {
                 placement.applyTo(own);
             } catch (IOException e) {
@@ -109,6 +114,8 @@ final class IoTransport {
                 throw e;
             }
             bootstrap.channelFactory(() -> new NioDatagramChannel(own));
+        } else {
+            bootstrap.channel(channelClass);
         }
         ChannelFuture bound = bootstrap.bind(bind);
         if (!bound.awaitUninterruptibly(5000) || !bound.isSuccess()) {

@@ -194,7 +194,8 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         ChannelHandler codec = settings(new QuicClientCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(), cc)
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), sni, server.getPort()))
                 .build();
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(codec);
+        // No channel class yet: bindPlaced chooses it (or a factory around a channel it made).
+        Bootstrap bootstrap = new Bootstrap().group(group).handler(codec);
         io.configure(bootstrap);
         InetSocketAddress bind = new InetSocketAddress(spec.bindAddress(), 0);
         Channel udp = io.bindPlaced(bootstrap, bind, spec.placement());
