@@ -62,7 +62,11 @@ final class ResilientDatagramSocket extends DatagramSocket {
         super((SocketAddress) null);
         super.close();
         lastHeardByPeer = null;
-        DatagramChannel channel = DatagramChannel.open();
+        java.net.InetAddress source = bind instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+        // A given source address fixes the family (an IPv4-only socket, as ss shows it); a wildcard is dual-stack.
+        DatagramChannel channel = source == null || source.isAnyLocalAddress() ? DatagramChannel.open()
+                : DatagramChannel.open(source instanceof java.net.Inet4Address ? java.net.StandardProtocolFamily.INET
+                : java.net.StandardProtocolFamily.INET6);
         try {
             placement.applyTo(channel);
             channel.bind(bind);
