@@ -184,6 +184,9 @@ class RouterUplinkMarksIT {
         assertTrue(counter("qbs-srv", "link2") > 0, "wan2 left through its own WAN by its mark\n"
                 + ns("qbs-srv", "nft list table inet qbs_probe"));
         assertTrue(counter("qbs-srv", "link1") > 0);
+        System.out.printf("router output: mark 0x101 %d packets, mark 0x102 %d; server input: link 1 %d, link 2 %d%n",
+                counter("qbs-rtr", "wan1"), counter("qbs-rtr", "wan2"), counter("qbs-srv", "link1"),
+                counter("qbs-srv", "link2"));
         // The kernel's socket table: wan1's socket is bound to its device (ss prints ADDRESS%DEVICE).
         String sockets = ns("qbs-rtr", "ss -uanp");
         assertTrue(sockets.contains("10.78.1.1%qbs-u1r:"), sockets);
@@ -234,6 +237,11 @@ class RouterUplinkMarksIT {
 
         client.destroy();
         assertTrue(client.waitFor(20, TimeUnit.SECONDS));
+        // Stopped with the rules still up (a crash, no service to run down): diverted traffic finds no socket.
+        long directAtStop = counter("qbs-net", "direct");
+        Processes.Result crashed = lan(30, "/usr/bin/curl", "-sS", "--max-time", "5", "http://" + WEB + "/hello.txt");
+        assertNotEquals(0, crashed.exitCode(), "no leak with the client dead and router up: " + crashed.outText());
+        assertEquals(directAtStop, counter("qbs-net", "direct"));
         Processes.Result down = bondClient(60, "router", "down", "--keep-fail-closed", "--config", clientJson.toString());
         assertEquals(0, down.exitCode(), down.outText() + down.err());
         Processes.Result status = bondClient(30, "router", "status", "--config", clientJson.toString());
