@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "router", mixinStandardHelpOptions = true,
         description = {"Router mode: send the LAN's TCP and UDP (IPv4 and IPv6) into the bond with nftables TPROXY.",
                 "up installs the nftables table and the policy-routing rule and route (idempotent),",
-                "down removes exactly those, status shows what is installed. 'run' must be running for traffic to flow."})
+                "down removes exactly those (--keep-fail-closed: all but router.fail_closed's drop),",
+                "status shows what is installed and whether the client listens. 'run' must be running for traffic to flow."})
 final class RouterCommand {
     static final String DEFAULT_CONFIG = "/etc/quicbond/client.json";
 
@@ -53,7 +54,8 @@ final class RouterCommand {
         }
         out.println("router up: LAN interfaces " + c.router().lanInterfaces() + " -> TPROXY port "
                 + c.router().tproxyPort() + ", nft table inet " + c.router().nftTable() + ", fwmark " + plan.mark()
-                + ", route table " + c.router().routeTable() + (c.router().ipv6() ? ", IPv4 and IPv6" : ", IPv4 only"));
+                + ", route table " + c.router().routeTable() + (c.router().ipv6() ? ", IPv4 and IPv6" : ", IPv4 only")
+                + (c.router().failClosed() ? ", fail-closed" : ""));
         out.flush();
         return ExitCodes.OK;
     }
