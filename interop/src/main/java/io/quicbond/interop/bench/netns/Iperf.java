@@ -1,0 +1,138 @@
+package io.quicbond.interop.bench.netns;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quicbond.interop.emulator.ip.NetnsLinks;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * iperf3 in the namespaces: a one-shot server ({@code -s -1 -J -i 0.1}) whose JSON gives the receiver's bytes per
+ * 100 ms, and a client whose JSON gives sent and received totals. With {@code mptcp}, both run under
+ * {@code mptcpize run}, whose preloaded library makes their TCP sockets MPTCP sockets (iperf3 3.12 has no
+ * {@code --mptcp}). Called from one thread.
+ */
+final class Iperf {
+    static final double INTERVAL_SECONDS = 0.1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param intervalBytes  bytes received per 100 ms, from the server's report
+     * @param sentBytes      what the client wrote
+     * @param receivedBytes  what the server received
+     * @param mbit           the receiver's rate over the test
+     */
+    record Report(List<Long> intervalBytes, long sentBytes, long receivedBytes, double mbit, String error) {
+    }
+
+    private final Process server;
+    private final CompletableFuture<String> serverOutput;
+    private final String clientNs;
+    private final boolean mptcp;
+
+    private Iperf(Process server, String clientNs, boolean mptcp) {
+        this.server = server;
+        this.clientNs = clientNs;
+        this.mptcp = mptcp;
+        this.serverOutput = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(server.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }, r -> Thread.ofVirtual().start(r));
+    }
+
+    /** Starts the server in {@code serverNs}, listening on {@code bind}:{@code port}. */
+    static Iperf startServer(String serverNs, String clientNs, String bind, int port, boolean mptcp, Path log)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (mptcp) {
+            cmd.addAll(List.of("mptcpize", "run"));
+        }
+        cmd.addAll(List.of("iperf3", "-s", "-1", "-J", "-i", Double.toString(INTERVAL_SECONDS), "-B", bind, "-p",
+                Integer.toString(port)));
+        Process p = new ProcessBuilder(NetnsLinks.inNamespace(serverNs, cmd))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Iperf iperf = new Iperf(p, clientNs, mptcp);
+        // iperf3 prints nothing until the test ends in JSON mode; give it a moment to listen.
+        Thread.sleep(300);
+        return iperf;
+    }
+
+    /**
+     * Runs the client for {@code seconds} and returns both sides' figures.
+     *
+     * @param bind source address, or null
+     */
+    Report runClient(String host, String bind, int port, double seconds, Path log)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (mptcp) {
+            cmd.addAll(List.of("mptcpize", "run"));
+        }
+        cmd.addAll(List.of("iperf3", "-c", host, "-p", Integer.toString(port), "-t", String.format(java.util.Locale.ROOT,
+                "%.1f", seconds), "-J", "--connect-timeout", "15000"));
+        if (bind != null) {
+            cmd.addAll(List.of("-B", bind));
+        }
+        Process client = new ProcessBuilder(NetnsLinks.inNamespace(clientNs, cmd))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        CompletableFuture<String> clientOutput = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        if (!client.waitFor((long) seconds + 40, TimeUnit.SECONDS)) {
+            client.destroyForcibly();
+        }
+        String clientJson = clientOutput.join();
+        if (!server.waitFor(10, TimeUnit.SECONDS)) {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+        String serverJson = serverOutput.join();
+        Files.writeString(log, "--- iperf3 client\n" + clientJson + "\n--- iperf3 server\n" + serverJson + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        List<Long> intervals = new ArrayList<>();
+        long sent = 0;
+        long received = 0;
+        double mbit = Double.NaN;
+        String error = null;
+        try {
+            JsonNode s = JSON.readTree(serverJson);
+            for (JsonNode interval : s.path("intervals")) {
+                intervals.add(interval.path("sum").path("bytes").asLong());
+            }
+            JsonNode c = JSON.readTree(clientJson);
+            if (c.has("error")) {
+                error = c.get("error").asText();
+            }
+            sent = c.path("end").path("sum_sent").path("bytes").asLong();
+            received = c.path("end").path("sum_received").path("bytes").asLong();
+            mbit = c.path("end").path("sum_received").path("bits_per_second").asDouble(Double.NaN) / 1e6;
+            if (s.has("error") && error == null) {
+                error = "server: " + s.get("error").asText();
+            }
+        } catch (IOException | RuntimeException e) {
+            error = "unreadable iperf3 output: " + e.getMessage();
+        }
+        return new Report(intervals, sent, received, mbit, error);
+    }
+
+    /** Stops a server whose client never came. */
+    void stop() throws InterruptedException {
+        if (server.isAlive()) {
+            server.destroy();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
