@@ -11,16 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * iperf3 in the namespaces: a one-shot server ({@code -s -1 -J -i 0.1}) whose JSON gives the receiver's bytes per
- * 100 ms, and a client whose JSON gives sent and received totals. With {@code mptcp}, both run under
+ * iperf3 in the namespaces: a one-shot server ({@code -s -1 -i 0.1 --forceflush}) whose lines give the receiver's
+ * bytes per 100 ms, and a client whose JSON gives sent and received totals. With {@code mptcp}, both run under
  * {@code mptcpize run}, whose preloaded library makes their TCP sockets MPTCP sockets (iperf3 3.12 has no
  * {@code --mptcp}). Called from one thread.
  */
 final class Iperf {
     static final double INTERVAL_SECONDS = 0.1;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A server interval line in KBytes, e.g. "[  5]   0.10-0.20   sec   488 KBytes  4880 KBytes/sec". */
+    private static final Pattern INTERVAL_LINE =
+            Pattern.compile("^\\[\\s*\\d+\\]\\s+[\\d.]+-[\\d.]+\\s+sec\\s+([\\d.]+) ([KMG]?)Bytes");
 
     /**
      * @param intervalBytes  bytes received per 100 ms, from the server's report
@@ -56,8 +61,10 @@ final class Iperf {
         if (mptcp) {
             cmd.addAll(List.of("mptcpize", "run"));
         }
-        cmd.addAll(List.of("iperf3", "-s", "-1", "-J", "-i", Double.toString(INTERVAL_SECONDS), "-B", bind, "-p",
-                Integer.toString(port)));
+        // Text, flushed per line, rather than JSON: a server whose client vanished with a cut link is killed, and
+        // JSON would only be printed at the end.
+        cmd.addAll(List.of("iperf3", "-s", "-1", "-f", "K", "--forceflush", "-i", Double.toString(INTERVAL_SECONDS),
+                "-B", bind, "-p", Integer.toString(port)));
         Process p = new ProcessBuilder(NetnsLinks.inNamespace(serverNs, cmd))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Iperf iperf = new Iperf(p, clientNs, mptcp);
@@ -91,12 +98,17 @@ final class Iperf {
                 return "";
             }
         }, r -> Thread.ofVirtual().start(r));
-        if (!client.waitFor((long) seconds + 40, TimeUnit.SECONDS)) {
-            client.destroyForcibly();
+        // A client whose control connection died with its link would wait for the results for good.
+        if (!client.waitFor((long) seconds + 8, TimeUnit.SECONDS)) {
+            // Through the handle: Process.destroy() would also close our end of its output, losing what it printed.
+            client.toHandle().destroy();
+            if (!client.waitFor(3, TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+            }
         }
         String clientJson = clientOutput.join();
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-            server.destroy();
+        if (!server.waitFor(3, TimeUnit.SECONDS)) {
+            server.toHandle().destroy();
             server.waitFor(5, TimeUnit.SECONDS);
         }
         String serverJson = serverOutput.join();
@@ -108,9 +120,22 @@ final class Iperf {
         double mbit = Double.NaN;
         String error = null;
         try {
-            JsonNode s = JSON.readTree(serverJson);
-            for (JsonNode interval : s.path("intervals")) {
-                intervals.add(interval.path("sum").path("bytes").asLong());
+            // Only the test's own length: a server whose client vanished goes on reporting empty intervals.
+            int wanted = (int) Math.ceil(seconds / INTERVAL_SECONDS);
+            for (String line : serverJson.lines().toList()) {
+                if (line.startsWith("- - -")) {
+                    break;
+                }
+                Matcher m = INTERVAL_LINE.matcher(line);
+                if (m.find() && intervals.size() < wanted) {
+                    double unit = switch (m.group(2)) {
+                        case "K" -> 1024;
+                        case "M" -> 1024 * 1024;
+                        case "G" -> 1024 * 1024 * 1024;
+                        default -> 1;
+                    };
+                    intervals.add(Math.round(Double.parseDouble(m.group(1)) * unit));
+                }
             }
             JsonNode c = JSON.readTree(clientJson);
             if (c.has("error")) {
@@ -119,8 +144,10 @@ final class Iperf {
             sent = c.path("end").path("sum_sent").path("bytes").asLong();
             received = c.path("end").path("sum_received").path("bytes").asLong();
             mbit = c.path("end").path("sum_received").path("bits_per_second").asDouble(Double.NaN) / 1e6;
-            if (s.has("error") && error == null) {
-                error = "server: " + s.get("error").asText();
+            if (Double.isNaN(mbit) || received == 0) {
+                // No report from the client (it was killed): the server's intervals say what arrived.
+                received = intervals.stream().mapToLong(Long::longValue).sum();
+                mbit = received * 8 / seconds / 1e6;
             }
         } catch (IOException | RuntimeException e) {
             error = "unreadable iperf3 output: " + e.getMessage();

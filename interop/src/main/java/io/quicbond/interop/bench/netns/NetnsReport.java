@@ -405,7 +405,7 @@ final class NetnsReport {
                         + " beside the bulk flow through its TCP forward.\n\n");
             } else if (s.kind() == Kind.REDUNDANT) {
                 md.append("## Redundant: ").append(s.title()).append("\n\n| system | packets sent | residual loss %"
-                        + " | duplicates dropped | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
+                        + " | duplicates at the receiver | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
                 for (String sys : s.systems()) {
                     md.append("| ").append(peerName(sys)).append(" | ").append(fmt(median(s, sys, "sent")))
                             .append(" | ").append(fmt(median(s, sys, "residualLossPercent"))).append(" (")
