@@ -170,9 +170,10 @@ final class NetnsReport {
     }
 
     /**
-     * Seconds from the cut until a 0.5 s window of the receiver's rate reaches 90 % of the rate of the transfer's
+     * Seconds from the cut until a 1 s window of the receiver's rate reaches 90 % of the rate of the transfer's
      * last quarter (what the surviving links carry); null when the last quarter carries under 5 % of what came
-     * before the cut (the flow never came back).
+     * before the cut (the flow never came back). A 1 s window because multipath receivers deliver in bursts: a
+     * chunk late on the slow link holds back what the fast links brought.
      */
     static Double recovery(List<Long> intervals, double cutAt) {
         int n = intervals.size() - 1;
@@ -181,11 +182,11 @@ final class NetnsReport {
             return null;
         }
         double before = mean(intervals, Math.min(10, cutIndex / 2), cutIndex);
-        double after = mean(intervals, n - Math.max(4, (n - cutIndex) / 4), n);
+        int window = 10;
+        double after = mean(intervals, n - Math.max(window, (n - cutIndex) / 4), n);
         if (after < 0.05 * before) {
             return null;
         }
-        int window = 5;
         for (int i = cutIndex; i + window <= n; i++) {
             if (mean(intervals, i, i + window) >= 0.9 * after) {
                 return round((i + window) * Iperf.INTERVAL_SECONDS - cutAt);
@@ -377,8 +378,8 @@ final class NetnsReport {
                             .append(fmtOrNever(median(s, sys, "secondsBackToFullRate"), true)).append(" (")
                             .append(all(s, sys, "secondsBackToFullRate")).append(") |\n");
                 }
-                md.append("\nFull rate: 90 % of the rate over the transfer's last quarter; \"never\": the flow did not"
-                        + " come back. Gap from iperf3's receiver-side 100-ms intervals.\n\n");
+                md.append("\nFull rate: a 1-s window reaches 90 % of the rate over the transfer's last quarter; \"never\":"
+                        + " the flow did not come back (or the transfer was too short to tell). Gap from iperf3's receiver-side 100-ms intervals.\n\n");
             } else if (s.kind() == Kind.FLAP) {
                 md.append("## Flap: ").append(s.title()).append("\n\n| system | Mbit/s | longest zero-delivery gap ms"
                         + " | s until the link carries traffic again |\n|---|---:|---:|---:|\n");
