@@ -65,6 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + " flap, latency, redundant, equal-2.")
     List<String> netnsOnly;
 
+    @Option(names = "--netns-prefix", defaultValue = "qbe", paramLabel = "NAME",
+            description = "netns: name prefix of the namespaces (NAME-c, NAME-s) and devices (default: ${DEFAULT-VALUE}).")
+    String netnsPrefix;
+
+    @Option(names = "--netns-subnet", defaultValue = "10.77", paramLabel = "A.B",
+            description = "netns: link i uses A.B.i.1 and A.B.i.2 (default: ${DEFAULT-VALUE}).")
+    String netnsSubnet;
+
     @Option(names = "--size", paramLabel = "MB",
             description = "Megabytes (10^6 bytes) per ceiling transfer (default: 300; 30 with --quick).")
     Integer sizeMb;
@@ -253,8 +261,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> java = new ArrayList<>(javaCommand());
         log.printf("bond-bench netns: results in %s; load average %s on %s%n", dir, loadAtStart, machine());
         var options = new io.quicbond.interop.bench.netns.NetnsBench.Options(runCount, seconds, seconds, engines, java,
-                io.quicbond.interop.emulator.ip.NetnsLinks.DEFAULT_PREFIX,
-                io.quicbond.interop.emulator.ip.NetnsLinks.DEFAULT_SUBNET, netnsOnly);
+                netnsPrefix, netnsSubnet, netnsOnly);
         boolean ok = new io.quicbond.interop.bench.netns.NetnsBench(options, dir, log).run();
         return ok ? 0 : 1;
     }

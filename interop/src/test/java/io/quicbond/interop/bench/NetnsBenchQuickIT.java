@@ -35,7 +35,8 @@ class NetnsBenchQuickIT {
         StringWriter err = new StringWriter();
         long start = System.nanoTime();
         int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
-                "--scenario", "netns", "--quick", "--netns-seconds", "3", "--out", dir.toString());
+                "--scenario", "netns", "--quick", "--netns-seconds", "3", "--netns-prefix", "qbeq", "--netns-subnet", "10.78",
+                "--out", dir.toString());
         String text = out + "\n--- stderr ---\n" + err;
         System.out.println(text);
         System.out.printf("netns quick run took %.0f s%n", (System.nanoTime() - start) / 1e9);
@@ -64,6 +65,6 @@ class NetnsBenchQuickIT {
                 }
             });
         }
-        assertFalse(Shell.output("ip", "netns", "list").contains("qbe-"), "namespaces removed");
+        assertFalse(Shell.output("ip", "netns", "list").contains("qbeq-"), "namespaces removed");
     }
 }

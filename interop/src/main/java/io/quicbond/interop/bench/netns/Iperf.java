@@ -111,32 +111,16 @@ final class Iperf {
             server.toHandle().destroy();
             server.waitFor(5, TimeUnit.SECONDS);
         }
-        String serverJson = serverOutput.join();
-        Files.writeString(log, "--- iperf3 client\n" + clientJson + "\n--- iperf3 server\n" + serverJson + "\n",
+        String serverText = serverOutput.join();
+        Files.writeString(log, "--- iperf3 client\n" + clientJson + "\n--- iperf3 server\n" + serverText + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        List<Long> intervals = new ArrayList<>();
+        List<Long> intervals = List.of();
         long sent = 0;
         long received = 0;
         double mbit = Double.NaN;
         String error = null;
         try {
-            // Only the test's own length: a server whose client vanished goes on reporting empty intervals.
-            int wanted = (int) Math.ceil(seconds / INTERVAL_SECONDS);
-            for (String line : serverJson.lines().toList()) {
-                if (line.startsWith("- - -")) {
-                    break;
-                }
-                Matcher m = INTERVAL_LINE.matcher(line);
-                if (m.find() && intervals.size() < wanted) {
-                    double unit = switch (m.group(2)) {
-                        case "K" -> 1024;
-                        case "M" -> 1024 * 1024;
-                        case "G" -> 1024 * 1024 * 1024;
-                        default -> 1;
-                    };
-                    intervals.add(Math.round(Double.parseDouble(m.group(1)) * unit));
-                }
-            }
+            intervals = parseIntervals(serverText, seconds);
             JsonNode c = JSON.readTree(clientJson);
             if (c.has("error")) {
                 error = c.get("error").asText();
@@ -153,6 +137,38 @@ final class Iperf {
             error = "unreadable iperf3 output: " + e.getMessage();
         }
         return new Report(intervals, sent, received, mbit, error);
+    }
+
+    /**
+     * The receiver's bytes per interval from iperf3's text output ({@code -f K}), up to the test's own length
+     * (a server whose client vanished goes on reporting empty intervals) and before the summary; lines that do not
+     * parse are skipped.
+     */
+    static List<Long> parseIntervals(String text, double seconds) {
+        List<Long> intervals = new ArrayList<>();
+        int wanted = (int) Math.ceil(seconds / INTERVAL_SECONDS);
+        for (String line : text.lines().toList()) {
+            if (line.startsWith("- - -")) {
+                break;
+            }
+            Matcher m = INTERVAL_LINE.matcher(line);
+            if (m.find() && intervals.size() < wanted) {
+                double unit = switch (m.group(2)) {
+                    case "K" -> 1024;
+                    case "M" -> 1024 * 1024;
+                    case "G" -> 1024 * 1024 * 1024;
+                    default -> 1;
+                };
+                double value;
+                try {
+                    value = Double.parseDouble(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                intervals.add(Math.round(value * unit));
+            }
+        }
+        return intervals;
     }
 
     /** Stops a server whose client never came. */
