@@ -146,6 +146,8 @@ public final class NetnsBench {
                         Shell.run("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.tcp_no_metrics_save=1");
                     }
                     links.addMptcpSubflowEndpoints();
+                    report.setKernelCongestionControl(Shell.output("ip", "netns", "exec", links.clientNamespace(),
+                            "sysctl", "-n", "net.ipv4.tcp_congestion_control").trim());
                     log.print(links.describe());
                 }
                 applyProfiles(links, specs);

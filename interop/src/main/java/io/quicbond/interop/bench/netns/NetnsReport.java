@@ -232,6 +232,13 @@ final class NetnsReport {
     private final String loadAtStart = loadAverage();
     private final Map<Scenario, List<RunResult>> results = new LinkedHashMap<>();
 
+    private String kernelCongestionControl = "unknown";
+
+    /** The kernel's TCP congestion control in the namespaces (plain TCP and every MPTCP subflow use it). */
+    void setKernelCongestionControl(String name) {
+        this.kernelCongestionControl = name;
+    }
+
     NetnsReport(NetnsBench.Options options, Path dir) {
         this.options = options;
         this.dir = dir;
@@ -347,7 +354,9 @@ final class NetnsReport {
                 + " quicbond engines: %s%n", options.runs(), options.seconds(), String.join(", ", options.engines())));
         md.append("- links: IP-level emulator between namespaces (TUN devices; rates count IP bytes); plain TCP runs on"
                 + " the best link only; kernel MPTCP via `mptcpize run iperf3`, one subflow endpoint per extra link;"
-                + " quicbond via bond-server/bond-client JVMs, one uplink per link, iperf3 through a TCP forward\n\n");
+                + " quicbond via bond-server/bond-client JVMs, one uplink per link, iperf3 through a TCP forward\n");
+        md.append("- kernel TCP congestion control (plain TCP and MPTCP subflows): ").append(kernelCongestionControl)
+                .append("\n\n");
 
         List<Scenario> throughput = results.keySet().stream()
                 .filter(s -> s.kind() == Kind.BULK || s.kind() == Kind.FAILOVER || s.kind() == Kind.FLAP).toList();
@@ -431,6 +440,7 @@ final class NetnsReport {
         root.put("runs", options.runs());
         root.put("seconds", options.seconds());
         root.put("engines", options.engines());
+        root.put("kernelCongestionControl", kernelCongestionControl);
         List<Map<String, Object>> scenarios = new ArrayList<>();
         for (Map.Entry<Scenario, List<RunResult>> e : results.entrySet()) {
             Scenario s = e.getKey();
