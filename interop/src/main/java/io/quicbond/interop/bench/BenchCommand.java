@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + " flap, latency, redundant, equal-2.")
     List<String> netnsOnly;
 
+    @Option(names = "--netns-systems", split = ",", paramLabel = "SYSTEM",
+            description = "netns: run only these systems: tcp, mptcp, udp, quicbond-quiche, quicbond-kwik.")
+    List<String> netnsSystems;
+
     @Option(names = "--netns-prefix", defaultValue = "qbe", paramLabel = "NAME",
             description = "netns: name prefix of the namespaces (NAME-c, NAME-s) and devices (default: ${DEFAULT-VALUE}).")
     String netnsPrefix;
@@ -261,7 +265,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> java = new ArrayList<>(javaCommand());
         log.printf("bond-bench netns: results in %s; load average %s on %s%n", dir, loadAtStart, machine());
         var options = new io.quicbond.interop.bench.netns.NetnsBench.Options(runCount, seconds, seconds, engines, java,
-                netnsPrefix, netnsSubnet, netnsOnly);
+                netnsPrefix, netnsSubnet, netnsOnly, netnsSystems);
         boolean ok = new io.quicbond.interop.bench.netns.NetnsBench(options, dir, log).run();
         return ok ? 0 : 1;
     }

@@ -53,7 +53,7 @@ public final class NetnsBench {
      * @param javaCommand   java, options and class path for the quicbond JVMs
      */
     public record Options(int runs, double seconds, double udpSeconds, List<String> engines, List<String> javaCommand,
-                          String prefix, String subnet, List<String> onlyScenarios) {
+                          String prefix, String subnet, List<String> onlyScenarios, List<String> onlySystems) {
     }
 
     private final Options options;
@@ -109,6 +109,11 @@ public final class NetnsBench {
                         Kind.REDUNDANT, udpSystems),
                 new Scenario("equal-2", "2 equal links 20 Mbit/s, 20 ms", "a=20mbit/20ms,b=20mbit/20ms", Kind.BULK,
                         systems));
+        if (options.onlySystems() != null && !options.onlySystems().isEmpty()) {
+            all = all.stream().map(s -> new Scenario(s.id(), s.title(), s.links(), s.kind(),
+                    s.systems().stream().filter(options.onlySystems()::contains).toList()))
+                    .filter(s -> !s.systems().isEmpty()).toList();
+        }
         if (options.onlyScenarios() == null || options.onlyScenarios().isEmpty()) {
             return all;
         }
@@ -126,6 +131,9 @@ public final class NetnsBench {
      */
     public boolean run() throws IOException, InterruptedException {
         List<Scenario> scenarios = scenarios();
+        if (scenarios.isEmpty()) {
+            throw new IllegalArgumentException("no scenario left to run: check --netns-only and --netns-systems");
+        }
         log.printf("netns: %d scenario(s) x %d run(s), %.0f s transfers; systems per scenario: %s%n",
                 scenarios.size(), options.runs(), options.seconds(), scenarios.getFirst().systems());
         NetnsLinks links = null;
