@@ -93,7 +93,7 @@ public final class NetnsLinkCheck {
             Shell.output("ip", "netns", "exec", n.clientNamespace(), "iperf3", "-c", n.serverAddress(link), "-B",
                     n.clientAddress(link), "-p", Integer.toString(port), "-u", "-b",
                     String.format(java.util.Locale.ROOT, "%.0f", offerMbit * 1e6), "-l",
-                    Integer.toString(UDP_PAYLOAD), "-t", Integer.toString(seconds), "-J");
+                    Integer.toString(UDP_PAYLOAD), "-t", Integer.toString(seconds), "-w", "2M", "-J");
             byte[] json = server.getInputStream().readAllBytes();
             server.waitFor(10, TimeUnit.SECONDS);
             JsonNode root = JSON.readTree(new String(json, StandardCharsets.UTF_8));
