@@ -252,9 +252,6 @@ public final class NetnsBench {
             if (pair != null) {
                 server = Iperf.startServer(links.serverNamespace(), links.clientNamespace(), "127.0.0.1",
                         QuicbondPair.IPERF_PORT, false, logFile);
-                if (mptcp) {
-                    throw new IllegalStateException("unreachable");
-                }
                 rep = server.runClient("127.0.0.1", null, QuicbondPair.TCP_FORWARD, seconds, logFile);
             } else {
                 server = Iperf.startServer(links.serverNamespace(), links.clientNamespace(), links.serverAddress(1),
@@ -283,7 +280,7 @@ public final class NetnsBench {
             r = r.withMptcp(capable, joins, subflowsSeen[0]);
         }
         if (s.kind() == Kind.FAILOVER) {
-            r = r.withFailover(cutAt, specs.getFirst().up().bitsPerSecond());
+            r = r.withFailover(cutAt);
         } else if (s.kind() == Kind.FLAP) {
             r = r.withFlap(cutAt, cutAt + outage, specs.getFirst().up().bitsPerSecond());
         }

@@ -80,7 +80,7 @@ final class NetnsReport {
             return this;
         }
 
-        RunResult withFailover(double cutAt, long bestBits) {
+        RunResult withFailover(double cutAt) {
             metrics.put("cutAtSeconds", cutAt);
             metrics.put("bytesNotDelivered", (long) metrics.get("sentBytes") - (long) metrics.get("receivedBytes"));
             metrics.put("secondsBackToFullRate", recovery(intervalBytes, cutAt));

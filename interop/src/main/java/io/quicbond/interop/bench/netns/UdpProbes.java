@@ -139,7 +139,7 @@ final class UdpProbes implements AutoCloseable {
         }
     }
 
-    /** Latencies of distinct packets with sequence numbers in [from, to), in sequence order is not kept. */
+    /** The sequence number the next packet will carry. */
     long nextSeq() {
         return nextSeq;
     }
