@@ -75,5 +75,5 @@ run_main() { # main class, args...
   ensure_built
   local cp
   cp="$quicbond_root/quic-transport/target/classes:$quicbond_root/bond-server/target/classes:$quicbond_root/bond-client/target/classes:$quicbond_root/interop/target/classes:$(cat "$quicbond_root/interop/target/classpath.txt")"
-  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${QUICBOND_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED ${QUICBOND_JAVA_OPTS:-} -cp "$cp" "$main" "$@"
 }

@@ -166,6 +166,28 @@ class BondClientAppTest {
     }
 
     @Test
+    void aReloadRetunesChangedTuningAndDropsDisabledUplinks() throws Exception {
+        String json = app.config().toJson(true);
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("uplinks").get(0)).put("weight", 3).put("max_up_mbit", 5);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("uplinks").get(1)).put("enabled", false);
+        String changed = JSON.writeValueAsString(doc);
+        assertNotEquals(json, changed, "the test edits the written config");
+        BondClientApp.ReloadResult r = app.reloadUplinks(ClientConfig.parse(changed, "test.json"));
+        assertNull(r.error());
+        assertEquals(List.of("lte0"), r.retuned(), "weight and cap change without a reconnect");
+        assertEquals(List.of("dsl0"), r.removed(), "disabled");
+        assertEquals(List.of(), r.restarted());
+        List<String> configured = new ArrayList<>();
+        app.status().configured().forEach(u -> configured.add(u.name()));
+        assertEquals(List.of("lte0"), configured);
+
+        BondClientApp.ReloadResult back = app.reloadUplinks(ClientConfig.parse(json, "test.json"));
+        assertEquals(List.of("dsl0"), back.added(), "enabled again");
+        assertEquals(List.of("lte0"), back.retuned());
+    }
+
+    @Test
     void uplinksDoNotComeUp() throws Exception {
         assertEquals(false, app.awaitUplinks(1, Duration.ofMillis(300)));
         assertEquals(2, app.status().configured().size());

@@ -1,6 +1,7 @@
 package io.quicbond.server;
 
 import io.quicbond.server.auth.UserStoreAuthenticator;
+import io.quicbond.server.compat.VlessServer;
 import io.quicbond.server.config.ConfigException;
 import io.quicbond.server.config.HostPort;
 import io.quicbond.server.config.ServerConfig;
@@ -66,13 +67,15 @@ public final class BondServerApp implements AutoCloseable {
     /** Set once by {@link #start}, before the app is returned. */
     private volatile StatusServer status;
     private final Thread watcher;
+    private final List<VlessServer> vlessServers;
     private final InstantSource clock;
     private final Instant startedAt;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private BondServerApp(ServerConfig config, ServerIdentity identity, UserStore users,
-                          UserStoreAuthenticator authenticator, BondServer server, InstantSource clock,
-                          Instant startedAt) {
+                          UserStoreAuthenticator authenticator, BondServer server, List<VlessServer> vlessServers,
+                          InstantSource clock, Instant startedAt) {
+        this.vlessServers = vlessServers;
         this.config = config;
         this.identity = identity;
         this.users = users;
@@ -109,6 +112,7 @@ public final class BondServerApp implements AutoCloseable {
         InetSocketAddress statusListen = resolve(config.statusListen(), "status_listen");
 
         AtomicReference<BondServer> serverRef = new AtomicReference<>();
+        List<VlessServer> vlessServers = new java.util.concurrent.CopyOnWriteArrayList<>();
         UserStoreAuthenticator authenticator = new UserStoreAuthenticator(users,
                 new LoginThrottle(config.loginFailuresPerMinute(), clock), clock, name -> {
                     LOG.info("user " + name + " was removed: ending their sessions");
@@ -116,6 +120,7 @@ public final class BondServerApp implements AutoCloseable {
                     if (s != null) {
                         s.disconnectUser(name);
                     }
+                    vlessServers.forEach(v -> v.disconnectUser(name));
                 });
         SocketEgress egress = new SocketEgress(config.egress().toPolicy(), Resolver.system(),
                 config.egress().connectTimeout());
@@ -131,10 +136,24 @@ public final class BondServerApp implements AutoCloseable {
             server.close();
             throw new IOException("cannot listen for bond connections on " + format(listen) + ": " + e.getMessage(), e);
         }
-        BondServerApp app = new BondServerApp(config, identity, users, authenticator, server, clock, startedAt);
+        try {
+            for (ServerConfig.VlessListener listener : config.vless().listeners()) {
+                VlessServer vless = new VlessServer(listener, config.vless().headerTimeout(),
+                        config.vless().udpIdleTimeout(), users, egress);
+                vless.start();
+                vlessServers.add(vless);
+            }
+        } catch (IOException | RuntimeException e) {
+            vlessServers.forEach(VlessServer::close);
+            server.close();
+            throw e;
+        }
+        BondServerApp app = new BondServerApp(config, identity, users, authenticator, server, vlessServers, clock,
+                startedAt);
         try {
             app.status = StatusServer.start(statusListen, app::status);
         } catch (IOException | RuntimeException e) {
+            vlessServers.forEach(VlessServer::close);
             server.close();
             throw e;
         }
@@ -148,6 +167,11 @@ public final class BondServerApp implements AutoCloseable {
     /** The bond (QUIC, UDP) listener's bound address. */
     public InetSocketAddress bondAddress() {
         return server.localAddress();
+    }
+
+    /** The VLESS listeners' bound addresses, in config order. */
+    public List<InetSocketAddress> vlessAddresses() {
+        return vlessServers.stream().map(VlessServer::localAddress).toList();
     }
 
     /** The status endpoint's bound address. */
@@ -188,7 +212,8 @@ public final class BondServerApp implements AutoCloseable {
         Instant now = clock.instant();
         return new StatusReport(version(), FrameCodec.ALPN, config.engine(), format(bondAddress()),
                 startedAt.truncatedTo(ChronoUnit.SECONDS).toString(), Duration.between(startedAt, now).toSeconds(),
-                users.list().size(), server.failedLogins(), StatusReport.sessionsOf(server.status()));
+                users.list().size(), server.failedLogins(), StatusReport.sessionsOf(server.status()),
+                vlessServers.stream().map(VlessServer::status).toList());
     }
 
     /** Stops the watcher, the status endpoint and the bond server (closing every session). */
@@ -199,6 +224,7 @@ public final class BondServerApp implements AutoCloseable {
         }
         watcher.interrupt();
         status.close();
+        vlessServers.forEach(VlessServer::close);
         server.close();
         LOG.info("bond server stopped");
     }

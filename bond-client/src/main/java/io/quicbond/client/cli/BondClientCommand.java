@@ -14,6 +14,8 @@ import picocli.CommandLine.Spec;
  * bond-client config --link LINK [--out FILE] [--force] [--socks5 HOST:PORT] [--http HOST:PORT] [--status HOST:PORT]
  * bond-client status [--config FILE | --url URL] [--json]
  * bond-client check --config FILE [--show-secrets]
+ * bond-client mptcp show|apply|remove [--config FILE] [--state FILE] [--netns NAME]
+ * bond-client router up|down|status [--config FILE]
  * </pre>
  * Exit codes are in {@link ExitCodes}. {@link #run} is the whole program with its output streams given, for
  * tests; only {@link #main} calls {@code System.exit}.
@@ -22,6 +24,8 @@ import picocli.CommandLine.Spec;
         description = "quicbond client: bonds this machine's uplinks into one QUIC session to a bond server and "
                 + "offers SOCKS5, HTTP proxy and port forwards over it.",
         subcommands = {RunCommand.class, ConfigCommand.class, StatusCommand.class, CheckCommand.class, ReloadCommand.class,
+                MptcpCommand.class,
+                RouterCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure at run time", "2:wrong options", "3:invalid configuration or share link",
@@ -61,7 +65,7 @@ public final class BondClientCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, config, status or check");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, config, status, check, reload or router");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -31,8 +31,12 @@ final class CheckCommand implements Callable<Integer> {
         out.print(c.toJson(showSecrets));
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
-        err.println(config + ": valid: " + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks")
-                + " to " + c.server().address() + ", user " + c.user());
+        if (c.transport().isVless()) {
+            err.println(config + ": valid: compat mode, VLESS to " + c.transport().server());
+        } else {
+            err.println(config + ": valid: " + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks")
+                    + " to " + c.server().address() + ", user " + c.user());
+        }
         return ExitCodes.OK;
     }
 }

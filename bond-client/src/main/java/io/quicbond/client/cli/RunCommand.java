@@ -6,6 +6,7 @@ import io.quicbond.client.config.HostPort;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +33,10 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ListenOptions listen;
 
+    @Option(names = "--state-file", paramLabel = "FILE", description = "Where data budget use is kept across restarts"
+            + " (default: quicbond-usage.json beside the config file; none when the config is not a file).")
+    Path stateFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Also log debug messages.")
     boolean verbose;
 
@@ -46,7 +51,9 @@ final class RunCommand implements Callable<Integer> {
         try (LogSetup ignored = LogSetup.install(err, verbose)) {
             BondClientApp app;
             try {
-                app = BondClientApp.start(config);
+                Path state = stateFile != null ? stateFile : source.config == null ? null
+                        : source.config.toAbsolutePath().resolveSibling("quicbond-usage.json");
+                app = BondClientApp.start(config, state);
             } catch (IOException e) {
                 throw new ExitCodes.CommandFailure(ExitCodes.FAILURE, "bond-client run: " + e.getMessage()
                         + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
@@ -98,8 +105,14 @@ final class RunCommand implements Callable<Integer> {
 
     static void printListeners(PrintWriter out, BondClientApp app) {
         ClientConfig c = app.config();
-        out.println("bond-client: user " + c.user() + ", session " + app.transport().sessionId() + ", "
-                + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks") + " to " + c.server().address());
+        if (c.transport().isVless()) {
+            out.println("bond-client: compat mode, every flow as VLESS to " + c.transport().server()
+                    + (c.transport().mptcp() ? " over MPTCP" : " over TCP"));
+        } else {
+            out.println("bond-client: user " + c.user() + ", session " + app.transport().sessionId() + ", "
+                    + c.uplinks().size() + (c.uplinks().size() == 1 ? " uplink" : " uplinks") + " to "
+                    + c.server().address());
+        }
         if (app.socks5Address() != null) {
             out.println("socks5 listening on " + HostPort.format(app.socks5Address()));
         }

@@ -23,11 +23,19 @@ final class StatusTable {
     static String render(JsonNode doc) {
         JsonNode session = doc.path("session");
         StringBuilder out = new StringBuilder();
-        out.append("session ").append(session.path("session_id").asText("-"))
+        JsonNode vless = doc.path("vless");
+        if (vless.isObject()) {
+            out.append("compat mode: VLESS to ").append(vless.path("server").asText("-"))
+                    .append(vless.path("mptcp").asBoolean() ? " over MPTCP" : " over TCP").append(", ")
+                    .append(vless.path("connections").asLong()).append(" connections (")
+                    .append(vless.path("mptcp_connections").asLong()).append(" MPTCP)\n");
+        } else {
+            out.append("session ").append(session.path("session_id").asText("-"))
                 .append("  user ").append(session.path("user").asText("-"))
                 .append("  flows ").append(session.path("tcp_flows").asInt()).append(" tcp, ")
                 .append(session.path("udp_flows").asInt()).append(" udp")
                 .append("  reinjected ").append(bytes(session.path("reinjected_bytes"))).append('\n');
+        }
         JsonNode ingress = doc.path("ingress");
         List<String> listeners = new ArrayList<>();
         if (ingress.hasNonNull("socks5")) {
@@ -66,6 +74,12 @@ final class StatusTable {
             rows.add(row(u, "not configured"));
         }
         out.append(table(rows));
+        for (JsonNode b : doc.path("budgets")) {
+            out.append("budget ").append(b.path("uplink").asText()).append(": ").append(bytes(b.path("used_bytes")))
+                    .append(" of ").append(bytes(b.path("budget_bytes"))).append(" used since ")
+                    .append(b.path("period_start").asText()).append(b.path("exhausted").asBoolean()
+                            ? ", used up: backup only until " + b.path("period_end").asText() : "").append('\n');
+        }
         return out.toString();
     }
 

@@ -41,9 +41,22 @@ import java.util.Objects;
  *     "interface": "wwan0",                  optional interface name; without bind_address, its address at
  *                                            start is used
  *     "server": "203.0.113.7:443",           optional HOST:PORT; default server.address
- *     "primary": true                        default true; false = backup, used by "failover" only when no
- *                                            primary is up
- *   } ],
+ *     "primary": true,                       default true; false = backup: carries flow data (under every
+ *                                            policy) only while no primary uplink is up
+ *     "enabled": true,                       default true; false = configured but not connected
+ *     "weight": 1.0,                         default 1.0; 0.01..100; scales the uplink's measured rate in the
+ *                                            aggregate policy (2 = given chunks as if twice as fast)
+ *     "max_up_mbit": 20,                     default 0 = no cap; upload cap in Mbit/s (decimals allowed)
+ *     "max_down_mbit": 50,                   default 0 = no cap; download cap, applied by the server
+ *     "budget": {                            optional; absent = unlimited
+ *       "gigabytes": 20,                     required; > 0; flow payload both ways (10^9 bytes)
+ *       "period": "month",                   default "month"; day | week | month (local time)
+ *       "reset_day": 1                       default 1; 1..28 of the month, 1..7 (Monday = 1) of the week
+ *     },                                     used up: the uplink is a backup until the period ends
+ *     "congestion_control": "bbr"            default: the engine's (quiche: bbr); bbr | cubic | reno; kwik has
+ *                                            only reno
+ *   } ],                                     (budget use is kept across restarts in a state file; see
+ *                                            bond-client run --state-file)
  *   "socks5": {                              optional; absent = no SOCKS5 ingress
  *     "listen": "127.0.0.1:1080",            default "127.0.0.1:1080"; IP literal; port 0 = any free port
  *     "username": "u", "password": "p",      optional, both or neither (RFC 1929; 1..255 bytes each)
@@ -74,7 +87,13 @@ import java.util.Objects;
  *   }
  * }
  * }</pre>
- * At least one ingress ({@code socks5}, {@code http} or a forward) must be configured, and no two listeners of
+ *   "router": {                              optional; router mode (transparent proxy for a LAN), see Router
+ *     "tproxy_port": 4435, "lan_interfaces": ["br-lan"], "bypass": [], "fwmark": 4433, "route_table": 4433,
+ *     "ipv6": true, "nft_table": "quicbond", "dns": {"intercept": true, "resolver": "1.1.1.1:53"}
+ *   }
+ * }
+ * }</pre>
+ * At least one ingress ({@code socks5}, {@code http}, a forward or {@code router}) must be configured, and no two listeners of
  * one protocol may share an address and port.
  *
  * @param socks5 null when the SOCKS5 ingress is off
@@ -82,21 +101,50 @@ import java.util.Objects;
  */
 public record ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
                            Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
-                           InetSocketAddress statusListen, Bond bond) {
+                           InetSocketAddress statusListen, Bond bond, Router router, Transport transport) {
 
     /** The engines {@code engine} may name. */
     public static final List<String> ENGINES = io.quicbond.transport.engine.QuicEngines.NAMES;
 
     public ClientConfig {
-        Objects.requireNonNull(server, "server");
-        Objects.requireNonNull(user, "user");
-        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(transport, "transport");
+        if (!transport.isVless()) {
+            Objects.requireNonNull(server, "server");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(secret, "secret");
+        }
         Objects.requireNonNull(engine, "engine");
         uplinks = List.copyOf(uplinks);
         forwards = List.copyOf(forwards);
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(statusListen, "statusListen");
         Objects.requireNonNull(bond, "bond");
+    }
+
+    /** The bond (every flow over the QUIC uplinks). */
+    public ClientConfig(Server server, String user, String secret, String engine, List<Uplink> uplinks,
+                        Socks5 socks5, Http http, List<Forward> forwards, PolicyConfig policy,
+                        InetSocketAddress statusListen, Bond bond, Router router) {
+        this(server, user, secret, engine, uplinks, socks5, http, forwards, policy, statusListen, bond, router,
+                Transport.BOND);
+    }
+
+    /**
+     * Where flows go: {@code "bond"} (the default: the bond server over the uplinks) or {@code "vless"} (compat
+     * mode: plain VLESS over MPTCP to an existing BSBF/xray/v2ray server; then {@code server}, {@code user},
+     * {@code secret} are not needed and {@code uplinks} only tell {@code bond-client mptcp} which interfaces to use).
+     *
+     * @param server         the VLESS server, HOST:PORT; null for the bond
+     * @param uuid           the VLESS user id; null for the bond
+     * @param mptcp          kernel MPTCP sockets (default true; TCP with a warning where the kernel refuses)
+     * @param udpIdleTimeout a VLESS UDP connection idle this long is closed; default 300 s
+     */
+    public record Transport(String type, HostPort server, java.util.UUID uuid, boolean mptcp, Duration udpIdleTimeout) {
+        public static final Transport BOND = new Transport("bond", null, null, true, Duration.ofSeconds(300));
+
+        public boolean isVless() {
+            return "vless".equals(type);
+        }
     }
 
     /**
@@ -108,11 +156,32 @@ public record ClientConfig(Server server, String user, String secret, String eng
     }
 
     /**
-     * @param bindAddress   source address; null = unset
-     * @param bindInterface interface name; null = unset
-     * @param server        this uplink's server endpoint; null = {@link Server#address()}
+     * @param bindAddress       source address; null = unset
+     * @param bindInterface     interface name; null = unset
+     * @param server            this uplink's server endpoint; null = {@link Server#address()}
+     * @param enabled           false = configured but not connected
+     * @param weight            scales the uplink's rate estimate in the aggregate policy
+     * @param upBitsPerSecond   upload cap; 0 = none
+     * @param downBitsPerSecond download cap (the server applies it); 0 = none
+     * @param budget            data budget; null = none
+     * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (quiche: bbr; kwik: reno only)
      */
-    public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
+    public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
+                         boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
+                         String congestionControl) {
+        /** An enabled uplink with default weight, no caps, no budget and the engine's congestion control. */
+        public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
+            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null);
+        }
+    }
+
+    /**
+     * A data budget: once {@code bytes} (flow payload both ways) are used within the period, the uplink serves only
+     * as a backup until the next period.
+     *
+     * @param resetDay 1..28 for a month, 1..7 (Monday = 1) for a week, 1 for a day
+     */
+    public record Budget(long bytes, io.quicbond.client.uplink.BudgetPeriod period, int resetDay) {
     }
 
     /**
@@ -164,6 +233,32 @@ public record ClientConfig(Server server, String user, String secret, String eng
             return new BondSettings(flowWindowBytes, flowSendBufferBytes, d.maxFlowsPerSession(), openTimeout,
                     udpIdleTimeout, d.probeInterval(), d.silenceFloor(), d.deadAfter(), d.sessionGrace(),
                     defaultPolicy);
+        }
+    }
+
+    /**
+     * Router mode ({@code bond-client router up}): the transparent ingress and the nftables / policy-routing set-up
+     * that sends the LAN's traffic to it. Defaults in docs/operations.md.
+     *
+     * @param tproxyPort    TCP and UDP port of the transparent ingress; default 4435
+     * @param lanInterfaces interfaces whose incoming traffic enters the bond; default ["br-lan"]
+     * @param bypass        extra destinations that never enter the bond (beside the built-in private, CGNAT,
+     *                      link-local, multicast and loopback ranges and the server's own addresses); default []
+     * @param fwmark        firewall mark of intercepted packets, the key of the policy-routing rule; default 0x1151
+     * @param routeTable    routing table holding the "local" default route; default 4433; must be unused otherwise
+     * @param ipv6          intercept IPv6 too; default true
+     * @param nftTable      name of the nftables table (family inet); default "quicbond"
+     * @param dnsIntercept  capture DNS (TCP and UDP port 53) to any address, the router's own included; default true
+     * @param dnsResolver   where captured DNS goes through the bond; default 1.1.1.1:53; null = the query's own
+     *                      destination ("original")
+     */
+    public record Router(int tproxyPort, List<String> lanInterfaces, List<io.quicbond.client.rules.Cidr> bypass,
+                         long fwmark, int routeTable, boolean ipv6, String nftTable, boolean dnsIntercept,
+                         Destination dnsResolver) {
+        public Router {
+            lanInterfaces = List.copyOf(lanInterfaces);
+            bypass = List.copyOf(bypass);
+            Objects.requireNonNull(nftTable, "nftTable");
         }
     }
 
@@ -242,6 +337,7 @@ public record ClientConfig(Server server, String user, String secret, String eng
     public String toString() {
         return "ClientConfig[server=" + server + ", user=" + user + ", secret=<redacted>, engine=" + engine
                 + ", uplinks=" + uplinks + ", socks5=" + socks5 + ", http=" + http + ", forwards=" + forwards
-                + ", policy=" + policy + ", statusListen=" + HostPort.format(statusListen) + ", bond=" + bond + "]";
+                + ", policy=" + policy + ", statusListen=" + HostPort.format(statusListen) + ", bond=" + bond
+                + ", router=" + router + "]";
     }
 }

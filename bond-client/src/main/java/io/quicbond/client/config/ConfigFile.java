@@ -18,11 +18,31 @@ import java.util.Locale;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ConfigFile(ServerFile server, String user, String secret, String engine, List<UplinkFile> uplinks,
                   Socks5File socks5, HttpFile http, List<ForwardFile> forwards, PolicyFile policy,
-                  String statusListen, BondFile bond) {
+                  String statusListen, BondFile bond, RouterFile router, TransportFile transport) {
+
+    /** Without a {@code transport} key (the bond). */
+    ConfigFile(ServerFile server, String user, String secret, String engine, List<UplinkFile> uplinks,
+               Socks5File socks5, HttpFile http, List<ForwardFile> forwards, PolicyFile policy,
+               String statusListen, BondFile bond, RouterFile router) {
+        this(server, user, secret, engine, uplinks, socks5, http, forwards, policy, statusListen, bond, router, null);
+    }
+
+    static final String DEFAULT_TRANSPORT = "bond";
+    static final long DEFAULT_VLESS_UDP_IDLE_TIMEOUT_S = 300;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record TransportFile(String type, String server, String uuid, Boolean mptcp, Long udpIdleTimeoutS) {
+        TransportFile withDefaults() {
+            return new TransportFile(or(type, DEFAULT_TRANSPORT), server, uuid, or(mptcp, true),
+                    or(udpIdleTimeoutS, DEFAULT_VLESS_UDP_IDLE_TIMEOUT_S));
+        }
+    }
 
     static final String DEFAULT_SERVER_NAME = "quicbond";
     static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
     static final boolean DEFAULT_PRIMARY = true;
+    static final double DEFAULT_WEIGHT = 1.0;
+    static final String DEFAULT_BUDGET_PERIOD = "month";
     static final String DEFAULT_SOCKS5_LISTEN = "127.0.0.1:1080";
     static final long DEFAULT_SOCKS5_HANDSHAKE_TIMEOUT_MS = 10_000;
     static final String DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
@@ -33,6 +53,12 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 4L << 20;
     static final long DEFAULT_OPEN_TIMEOUT_S = 15;
     static final long DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
+    static final int DEFAULT_TPROXY_PORT = 4435;
+    static final List<String> DEFAULT_LAN_INTERFACES = List.of("br-lan");
+    static final long DEFAULT_FWMARK = 0x1151;
+    static final long DEFAULT_ROUTE_TABLE = 4433;
+    static final String DEFAULT_NFT_TABLE = "quicbond";
+    static final String DEFAULT_DNS_RESOLVER = "1.1.1.1:53";
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ServerFile(String address, String pin, String serverName) {
@@ -43,9 +69,19 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record UplinkFile(String name, String bindAddress, @JsonProperty("interface") String bindInterface, String server,
-                      Boolean primary) {
+                      Boolean primary, Boolean enabled, Double weight, Double maxUpMbit, Double maxDownMbit,
+                      BudgetFile budget, String congestionControl) {
         UplinkFile withDefaults() {
-            return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY));
+            return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY),
+                    or(enabled, true), or(weight, DEFAULT_WEIGHT), or(maxUpMbit, 0.0), or(maxDownMbit, 0.0),
+                    budget == null ? null : budget.withDefaults(), congestionControl);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BudgetFile(Double gigabytes, String period, Integer resetDay) {
+        BudgetFile withDefaults() {
+            return new BudgetFile(gigabytes, or(period, DEFAULT_BUDGET_PERIOD), or(resetDay, 1));
         }
     }
 
@@ -96,6 +132,24 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         }
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouterFile(Integer tproxyPort, List<String> lanInterfaces, List<String> bypass, Long fwmark, Long routeTable,
+                      Boolean ipv6, String nftTable, DnsFile dns) {
+        RouterFile withDefaults() {
+            return new RouterFile(or(tproxyPort, DEFAULT_TPROXY_PORT), or(lanInterfaces, DEFAULT_LAN_INTERFACES),
+                    or(bypass, List.of()), or(fwmark, DEFAULT_FWMARK), or(routeTable, DEFAULT_ROUTE_TABLE),
+                    or(ipv6, true), or(nftTable, DEFAULT_NFT_TABLE), or(dns, new DnsFile(null, null)).withDefaults());
+        }
+    }
+
+    /** {@code resolver} "original" keeps each query's own destination. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DnsFile(Boolean intercept, String resolver) {
+        DnsFile withDefaults() {
+            return new DnsFile(or(intercept, true), or(resolver, DEFAULT_DNS_RESOLVER));
+        }
+    }
+
     /**
      * Every absent field with its default. Absent {@code socks5} and {@code http} stay absent (that ingress is off);
      * a null element of a list stays null, for the validator to report.
@@ -108,19 +162,21 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         return new ConfigFile(server == null ? null : server.withDefaults(), user, secret, or(engine, DEFAULT_ENGINE),
                 filledUplinks, socks5 == null ? null : socks5.withDefaults(), http == null ? null : http.withDefaults(),
                 or(forwards, List.of()), or(policy, new PolicyFile(null, null)).withDefaults(),
-                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults());
+                or(statusListen, DEFAULT_STATUS_LISTEN), or(bond, new BondFile(null, null, null, null)).withDefaults(),
+                router == null ? null : router.withDefaults(),
+                or(transport, new TransportFile(null, null, null, null, null)).withDefaults());
     }
 
     ConfigFile withSocks5(Socks5File s) {
-        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, s, http, forwards, policy, statusListen, bond, router, transport);
     }
 
     ConfigFile withHttp(HttpFile h) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, h, forwards, policy, statusListen, bond, router, transport);
     }
 
     ConfigFile withStatusListen(String listen) {
-        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond);
+        return new ConfigFile(server, user, secret, engine, uplinks, socks5, http, forwards, policy, listen, bond, router, transport);
     }
 
     /** The file form of a valid config, every field written out; secrets as "&lt;redacted&gt;" unless included. */
@@ -129,7 +185,11 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         List<UplinkFile> uplinks = new ArrayList<>();
         for (ClientConfig.Uplink u : c.uplinks()) {
             uplinks.add(new UplinkFile(u.name(), u.bindAddress() == null ? null : IpLiterals.format(u.bindAddress()),
-                    u.bindInterface(), u.server() == null ? null : u.server().toString(), u.primary()));
+                    u.bindInterface(), u.server() == null ? null : u.server().toString(), u.primary(), u.enabled(),
+                    u.weight(), u.upBitsPerSecond() / 1e6, u.downBitsPerSecond() / 1e6,
+                    u.budget() == null ? null : new BudgetFile(u.budget().bytes() / 1e9,
+                            u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay()),
+                    u.congestionControl()));
         }
         Socks5File socks5 = null;
         if (c.socks5() != null) {
@@ -150,12 +210,27 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                     r.domainSuffixes().stream().map(DomainSuffix::toString).toList(), policyName(r.policy())));
         }
         ClientConfig.Bond b = c.bond();
-        return new ConfigFile(
-                new ServerFile(c.server().address().toString(), c.server().pin().toString(), c.server().serverName()),
-                c.user(), includeSecrets ? c.secret() : redacted, c.engine(), uplinks, socks5, http, forwards,
+        ClientConfig.Transport t = c.transport();
+        TransportFile transport = t.isVless()
+                ? new TransportFile(t.type(), t.server().toString(), t.uuid().toString(), t.mptcp(),
+                        t.udpIdleTimeout().toSeconds())
+                : null;
+        return new ConfigFile(c.server() == null ? null
+                : new ServerFile(c.server().address().toString(), c.server().pin().toString(), c.server().serverName()),
+                c.user(), c.secret() == null ? null : includeSecrets ? c.secret() : redacted, c.engine(), uplinks,
+                socks5, http, forwards,
                 new PolicyFile(policyName(c.policy().defaultPolicy()), rules), HostPort.format(c.statusListen()),
                 new BondFile(b.flowWindowBytes(), b.flowSendBufferBytes(), b.openTimeout().toSeconds(),
-                        b.udpIdleTimeout().toSeconds()));
+                        b.udpIdleTimeout().toSeconds()), router(c.router()), transport);
+    }
+
+    private static RouterFile router(ClientConfig.Router r) {
+        if (r == null) {
+            return null;
+        }
+        return new RouterFile(r.tproxyPort(), r.lanInterfaces(), r.bypass().stream().map(Cidr::toString).toList(),
+                r.fwmark(), (long) r.routeTable(), r.ipv6(), r.nftTable(), new DnsFile(r.dnsIntercept(),
+                r.dnsResolver() == null ? "original" : HostPort.of(r.dnsResolver()).toString()));
     }
 
     /** "lowest-latency", as {@code Policy.parse} reads it. */

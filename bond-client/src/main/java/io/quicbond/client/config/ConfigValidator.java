@@ -8,6 +8,8 @@ import io.quicbond.client.config.ConfigFile.PolicyFile;
 import io.quicbond.client.config.ConfigFile.RuleFile;
 import io.quicbond.client.config.ConfigFile.Socks5File;
 import io.quicbond.client.config.ConfigFile.UplinkFile;
+import io.quicbond.client.uplink.BudgetPeriod;
+import io.quicbond.transport.session.UplinkTuning;
 import io.quicbond.client.rules.Cidr;
 import io.quicbond.client.rules.DomainSuffix;
 import io.quicbond.client.rules.IpLiterals;
@@ -86,14 +88,16 @@ final class ConfigValidator {
     }
 
     private ClientConfig check(ConfigFile f) {
-        ClientConfig.Server server = server(f.server());
-        String user = user(f.user());
-        String secret = secret(f.secret());
+        ClientConfig.Transport transport = transport(f.transport());
+        boolean vless = transport != null && transport.isVless();
+        ClientConfig.Server server = vless && f.server() == null ? null : server(f.server());
+        String user = vless && f.user() == null ? null : user(f.user());
+        String secret = vless && f.secret() == null ? null : secret(f.secret());
         String engine = f.engine();
         if (!ClientConfig.ENGINES.contains(engine)) {
             problem("engine", "unknown engine " + ConfigText.quote(engine) + " (known: " + String.join(", ", ClientConfig.ENGINES) + ")");
         }
-        List<ClientConfig.Uplink> uplinks = uplinks(f.uplinks(), server);
+        List<ClientConfig.Uplink> uplinks = vless && f.uplinks().isEmpty() ? List.of() : uplinks(f.uplinks(), server, engine);
         ClientConfig.Socks5 socks5 = socks5(f.socks5());
         ClientConfig.Http http = null;
         if (f.http() != null) {
@@ -108,15 +112,52 @@ final class ConfigValidator {
                     + " no authentication), got " + ConfigText.quote(HostPort.format(status)));
         }
         ClientConfig.Bond bond = bond(f.bond());
-        if (f.socks5() == null && f.http() == null && f.forwards().isEmpty()) {
-            problems.add(source + ": no ingress: add \"socks5\", \"http\" or \"forwards\"");
+        ClientConfig.Router router = f.router() == null ? null : router(f.router());
+        if (f.socks5() == null && f.http() == null && f.forwards().isEmpty() && f.router() == null) {
+            problems.add(source + ": no ingress: add \"socks5\", \"http\", \"forwards\" or \"router\"");
         }
         clashes(tcpListeners, "TCP");
         clashes(udpListeners, "UDP");
         if (!problems.isEmpty()) {
             return null;
         }
-        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond);
+        return new ClientConfig(server, user, secret, engine, uplinks, socks5, http, forwards, policy, status, bond, router,
+                transport);
+    }
+
+    private ClientConfig.Transport transport(ConfigFile.TransportFile t) {
+        if ("bond".equals(t.type())) {
+            if (t.server() != null || t.uuid() != null) {
+                problem("transport", "\"server\" and \"uuid\" belong to \"type\": \"vless\"");
+            }
+            return ClientConfig.Transport.BOND;
+        }
+        if (!"vless".equals(t.type())) {
+            problem("transport.type", "unknown transport " + ConfigText.quote(t.type()) + " (known: bond, vless)");
+            return null;
+        }
+        HostPort vlessServer = null;
+        if (t.server() == null) {
+            problem("transport.server", "required: HOST:PORT of the VLESS server");
+        } else {
+            vlessServer = parse("transport.server", t.server(), HostPort::parse);
+        }
+        java.util.UUID uuid = null;
+        if (t.uuid() == null) {
+            problem("transport.uuid", "required: the VLESS user id");
+        } else {
+            uuid = parse("transport.uuid", t.uuid(), text -> {
+                if (!text.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+                    throw new IllegalArgumentException("not a UUID: " + ConfigText.quote(text));
+                }
+                return java.util.UUID.fromString(text);
+            });
+        }
+        long idle = t.udpIdleTimeoutS();
+        if (idle < 1 || idle > MAX_UDP_IDLE_TIMEOUT_S) {
+            problem("transport.udp_idle_timeout_s", "must be 1.." + MAX_UDP_IDLE_TIMEOUT_S + ", got " + idle);
+        }
+        return new ClientConfig.Transport("vless", vlessServer, uuid, t.mptcp(), Duration.ofSeconds(idle));
     }
 
     private ClientConfig.Server server(ConfigFile.ServerFile s) {
@@ -176,7 +217,9 @@ final class ConfigValidator {
         return secret;
     }
 
-    private List<ClientConfig.Uplink> uplinks(List<UplinkFile> list, ClientConfig.Server server) {
+    private static final java.util.Set<String> CONGESTION_CONTROLS = java.util.Set.of("bbr", "cubic", "reno");
+
+    private List<ClientConfig.Uplink> uplinks(List<UplinkFile> list, ClientConfig.Server server, String engine) {
         List<ClientConfig.Uplink> out = new ArrayList<>();
         if (list.isEmpty()) {
             problem("uplinks", "at least one uplink is required, e.g. [{\"name\": \"wan0\"}]");
@@ -218,9 +261,69 @@ final class ConfigValidator {
                 problem(path + ".bind_address", ConfigText.quote(u.bindAddress()) + " cannot reach server "
                         + target + ": the address families differ");
             }
-            out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary()));
+            double weight = u.weight();
+            if (!(weight >= UplinkTuning.MIN_WEIGHT && weight <= UplinkTuning.MAX_WEIGHT)) {
+                problem(path + ".weight", "must be within 0.01..100, got " + weight);
+                weight = 1.0;
+            }
+            long up = rateCap(path + ".max_up_mbit", u.maxUpMbit());
+            long down = rateCap(path + ".max_down_mbit", u.maxDownMbit());
+            ClientConfig.Budget budget = budget(path + ".budget", u.budget());
+            String cc = u.congestionControl() == null ? null : u.congestionControl().toLowerCase(java.util.Locale.ROOT);
+            if (cc != null && !CONGESTION_CONTROLS.contains(cc)) {
+                problem(path + ".congestion_control", "must be bbr, cubic or reno, got " + ConfigText.quote(cc));
+                cc = null;
+            } else if (cc != null && "kwik".equals(engine) && !"reno".equals(cc)) {
+                problem(path + ".congestion_control", "the kwik engine has only reno (NewReno), got "
+                        + ConfigText.quote(cc) + "; use \"engine\": \"quiche\" for bbr or cubic");
+                cc = null;
+            }
+            out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
+                    weight, up, down, budget, cc));
         }
         return out;
+    }
+
+    /** Mbit/s as written to bits per second; 0 = no cap. */
+    private long rateCap(String path, double mbit) {
+        if (!(mbit >= 0 && mbit <= 1_000_000)) {
+            problem(path, "must be 0 (no cap) .. 1000000 Mbit/s, got " + mbit);
+            return 0;
+        }
+        long bits = Math.round(mbit * 1e6);
+        if (mbit > 0 && bits < 8_000) {
+            problem(path, "below the smallest cap of 0.008 Mbit/s (1 kB/s): " + mbit);
+            return 0;
+        }
+        return bits;
+    }
+
+    private ClientConfig.Budget budget(String path, ConfigFile.BudgetFile b) {
+        if (b == null) {
+            return null;
+        }
+        if (b.gigabytes() == null) {
+            problem(path + ".gigabytes", "required, e.g. 20");
+            return null;
+        }
+        if (!(b.gigabytes() > 0 && b.gigabytes() <= 1e9)) {
+            problem(path + ".gigabytes", "must be above 0 and at most 10^9, got " + b.gigabytes());
+            return null;
+        }
+        BudgetPeriod period;
+        try {
+            period = BudgetPeriod.parse(b.period());
+        } catch (IllegalArgumentException e) {
+            problem(path + ".period", e.getMessage());
+            return null;
+        }
+        int day = b.resetDay();
+        if (day < 1 || day > period.maxResetDay()) {
+            problem(path + ".reset_day", "must be 1.." + period.maxResetDay() + " for a " + period.name().toLowerCase(
+                    java.util.Locale.ROOT) + ", got " + day);
+            return null;
+        }
+        return new ClientConfig.Budget(Math.round(b.gigabytes() * 1e9), period, day);
     }
 
     private ClientConfig.Socks5 socks5(Socks5File s) {
@@ -348,6 +451,50 @@ final class ConfigValidator {
         range("bond.udp_idle_timeout_s", b.udpIdleTimeoutS(), 1, MAX_UDP_IDLE_TIMEOUT_S);
         return new ClientConfig.Bond(b.flowWindowBytes(), b.flowSendBufferBytes(), Duration.ofSeconds(b.openTimeoutS()),
                 Duration.ofSeconds(b.udpIdleTimeoutS()));
+    }
+
+    static final Pattern NFT_TABLE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
+
+    private ClientConfig.Router router(ConfigFile.RouterFile r) {
+        range("router.tproxy_port", r.tproxyPort(), 1, 65535);
+        udpListeners.add(new Listener("router.tproxy_port", new InetSocketAddress(r.tproxyPort())));
+        tcpListeners.add(new Listener("router.tproxy_port", new InetSocketAddress(r.tproxyPort())));
+        if (r.lanInterfaces().isEmpty()) {
+            problem("router.lan_interfaces", "at least one interface, e.g. [\"br-lan\"]");
+        }
+        for (int i = 0; i < r.lanInterfaces().size(); i++) {
+            String name = r.lanInterfaces().get(i);
+            if (name == null || !INTERFACE_NAME.matcher(name).matches()) {
+                problem("router.lan_interfaces[" + i + "]", "not an interface name: " + ConfigText.quote(name));
+            }
+        }
+        List<Cidr> bypass = new ArrayList<>();
+        for (int i = 0; i < r.bypass().size(); i++) {
+            String c = r.bypass().get(i);
+            Cidr parsed = c == null ? null : parse("router.bypass[" + i + "]", c, Cidr::parse);
+            if (c == null) {
+                problem("router.bypass[" + i + "]", "must be a string such as \"203.0.113.0/24\"");
+            } else if (parsed != null) {
+                bypass.add(parsed);
+            }
+        }
+        range("router.fwmark", r.fwmark(), 1, 0xFFFF_FFFFL);
+        // 0 and 253..255 are the kernel's unspec, default, main and local tables.
+        range("router.route_table", r.routeTable(), 1, Integer.MAX_VALUE);
+        if (r.routeTable() >= 253 && r.routeTable() <= 255) {
+            problem("router.route_table", "253, 254 and 255 are the kernel's default, main and local tables");
+        }
+        if (!NFT_TABLE_NAME.matcher(r.nftTable()).matches()) {
+            problem("router.nft_table", "letters, digits and '_' (1..32, a letter first), got " + ConfigText.quote(r.nftTable()));
+        }
+        Destination resolver = null;
+        if (!"original".equals(r.dns().resolver())) {
+            HostPort hp = parse("router.dns.resolver", r.dns().resolver(), HostPort::parse);
+            resolver = hp == null ? null : parse("router.dns.resolver", hp.host(), h -> new Destination(h, hp.port()));
+        }
+        return new ClientConfig.Router(r.tproxyPort(), r.lanInterfaces().stream().map(String::valueOf).toList(), bypass,
+                r.fwmark(), (int) Math.clamp(r.routeTable(), 0, Integer.MAX_VALUE), r.ipv6(), r.nftTable(),
+                r.dns().intercept(), resolver);
     }
 
     private void range(String path, long value, long min, long max) {

@@ -1,5 +1,6 @@
 package io.quicbond.client.status;
 
+import io.quicbond.client.uplink.UplinkBudgets;
 import io.quicbond.transport.session.ClientStatus;
 import io.quicbond.transport.session.SessionStatus;
 import java.util.List;
@@ -22,7 +23,20 @@ import java.util.List;
  * {@code session.uplinks} lists the uplinks attached to the session ("up", "suspect", "down"); {@code configured}
  * lists every configured uplink ("connected" or "connecting", with the last error). Rates are bytes per second.
  */
-public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress) {
+public record StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
+                             List<UplinkBudgets.Usage> budgets, Vless vless) {
+
+    /**
+     * Compat mode: flows go as VLESS to {@code server} ({@code "vless": {"server": "…", "mptcp": true,
+     * "connections": 12, "mptcp_connections": 12}}); absent with the bond.
+     */
+    public record Vless(String server, boolean mptcp, long connections, long mptcpConnections) {
+    }
+
+    public StatusDocument(SessionStatus session, List<ClientStatus.ConfiguredUplink> configured, Ingresses ingress,
+                          List<UplinkBudgets.Usage> budgets) {
+        this(session, configured, ingress, budgets, null);
+    }
 
     /**
      * @param socks5   bound address, null when off
@@ -36,12 +50,12 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
     public record Forward(String protocol, String listen, String to) {
     }
 
-    public static StatusDocument of(ClientStatus status, Ingresses ingress) {
-        return new StatusDocument(status.session(), status.configured(), ingress);
+    public static StatusDocument of(ClientStatus status, Ingresses ingress, List<UplinkBudgets.Usage> budgets) {
+        return new StatusDocument(status.session(), status.configured(), ingress, budgets);
     }
 
     /** Uplinks attached to the session in state "up". */
     public long uplinksUp() {
-        return session.uplinks().stream().filter(u -> "up".equals(u.state())).count();
+        return session == null ? 0 : session.uplinks().stream().filter(u -> "up".equals(u.state())).count();
     }
 }

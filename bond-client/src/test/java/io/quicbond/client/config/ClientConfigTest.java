@@ -48,6 +48,36 @@ class ClientConfigTest {
     }
 
     @Test
+    void routerSectionGetsItsDefaultsAndWritesBackTheSame() throws Exception {
+        ClientConfig c = parse(minimalWith("\"router\": {}"));
+        ClientConfig.Router r = c.router();
+        assertEquals(4435, r.tproxyPort());
+        assertEquals(List.of("br-lan"), r.lanInterfaces());
+        assertEquals(List.of(), r.bypass());
+        assertEquals(0x1151, r.fwmark());
+        assertEquals(4433, r.routeTable());
+        assertTrue(r.ipv6());
+        assertEquals("quicbond", r.nftTable());
+        assertTrue(r.dnsIntercept());
+        assertEquals(new io.quicbond.transport.Destination("1.1.1.1", 53), r.dnsResolver());
+        assertEquals(c, parse(c.toJson(true)));
+        ClientConfig original = parse(minimalWith("\"router\": {\"dns\": {\"resolver\": \"original\"}}"));
+        assertEquals(null, original.router().dnsResolver());
+        assertEquals(original, parse(original.toJson(true)));
+    }
+
+    @Test
+    void badRouterValuesAreEachNamed() {
+        List<String> p = problems(minimalWith("\"router\": {\"tproxy_port\": 0, \"lan_interfaces\": [\"a b\"], "
+                + "\"bypass\": [\"10.0.0.1/8\"], \"route_table\": 254, \"nft_table\": \"x-y\", "
+                + "\"dns\": {\"resolver\": \"nope\"}}"));
+        for (String key : List.of("router.tproxy_port", "router.lan_interfaces[0]", "router.bypass[0]",
+                "router.route_table", "router.nft_table", "router.dns.resolver")) {
+            assertTrue(p.stream().anyMatch(l -> l.startsWith("client.json: " + key + ":")), key + " in " + p);
+        }
+    }
+
+    @Test
     void minimalConfigGetsEveryDefault() throws Exception {
         ClientConfig c = parse(ConfigFixtures.minimal());
 
@@ -80,7 +110,7 @@ class ClientConfigTest {
         ClientConfig c = parse(ConfigFixtures.full());
 
         assertEquals("bond.example.net", c.server().serverName());
-        assertEquals(2, c.uplinks().size());
+        assertEquals(3, c.uplinks().size());
         ClientConfig.Uplink lte = c.uplinks().get(0);
         assertEquals(InetAddress.getByName("10.64.0.2"), lte.bindAddress());
         assertEquals("wwan0", lte.bindInterface());
@@ -152,7 +182,7 @@ class ClientConfigTest {
 
         String nested = minimalReplacing("{ \"name\": \"wan0\" }", "{ \"name\": \"wan0\", \"bnd_address\": \"1.2.3.4\" }");
         String message = problems(nested).getFirst();
-        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, interface,"),
+        assertTrue(message.startsWith("client.json: uplinks[0]: unknown key 'bnd_address' (known: bind_address, budget, congestion_control, enabled,"),
                 message);
     }
 
@@ -205,7 +235,7 @@ class ClientConfigTest {
                 "client.json: user: required",
                 "client.json: secret: required: the base64url secret that bond-server gave for this user",
                 "client.json: uplinks: at least one uplink is required, e.g. [{\"name\": \"wan0\"}]",
-                "client.json: no ingress: add \"socks5\", \"http\" or \"forwards\""), problems("{}"));
+                "client.json: no ingress: add \"socks5\", \"http\", \"forwards\" or \"router\""), problems("{}"));
         assertEquals(List.of(
                 "client.json: server.address: required: HOST:PORT of the bond server",
                 "client.json: server.pin: required: the server's key pin, \"sha256/...\" (bond-server prints it)"),
@@ -277,6 +307,60 @@ class ClientConfigTest {
                 "client.json: uplinks[5].server: expected HOST:PORT, got 'nope'",
                 "client.json: uplinks[6].bind_address: '2001:db8::1' cannot reach server 192.0.2.1:443: the address families differ"),
                 problems(json));
+    }
+
+    @Test
+    void uplinkTuningAndBudgetsAreReadAsWritten() throws Exception {
+        ClientConfig c = parse(ConfigFixtures.full());
+        ClientConfig.Uplink lte = c.uplinks().get(0);
+        assertEquals(List.of(true, 1.0, 0L, 0L), List.of(lte.enabled(), lte.weight(), lte.upBitsPerSecond(),
+                lte.downBitsPerSecond()), "defaults");
+        assertEquals(null, lte.budget());
+        ClientConfig.Uplink sat = c.uplinks().get(2);
+        assertEquals(List.of(false, 0.5, 2_500_000L, 20_000_000L), List.of(sat.enabled(), sat.weight(),
+                sat.upBitsPerSecond(), sat.downBitsPerSecond()));
+        assertEquals(new ClientConfig.Budget(1_500_000_000L, io.quicbond.client.uplink.BudgetPeriod.WEEK, 7), sat.budget());
+        assertEquals(new ClientConfig.Budget(20_000_000_000L, io.quicbond.client.uplink.BudgetPeriod.MONTH, 1),
+                parse(minimalReplacing("[ { \"name\": \"wan0\" } ]",
+                        "[ { \"name\": \"wan0\", \"budget\": { \"gigabytes\": 20 } } ]")).uplinks().get(0).budget(),
+                "period month from day 1 by default");
+    }
+
+    @Test
+    void uplinkTuningProblems() {
+        String json = minimalReplacing("[ { \"name\": \"wan0\" } ]", """
+                [ { "name": "a", "weight": 0 }, { "name": "b", "weight": 101 },
+                  { "name": "c", "max_up_mbit": -1 }, { "name": "d", "max_down_mbit": 0.001 },
+                  { "name": "e", "budget": {} }, { "name": "f", "budget": { "gigabytes": -2 } },
+                  { "name": "g", "budget": { "gigabytes": 1, "period": "year" } },
+                  { "name": "h", "budget": { "gigabytes": 1, "reset_day": 29 } },
+                  { "name": "i", "budget": { "gigabytes": 1, "period": "week", "reset_day": 0 } },
+                  { "name": "j", "congestion_control": "vegas" } ]""");
+        assertEquals(List.of(
+                "client.json: uplinks[0].weight: must be within 0.01..100, got 0.0",
+                "client.json: uplinks[1].weight: must be within 0.01..100, got 101.0",
+                "client.json: uplinks[2].max_up_mbit: must be 0 (no cap) .. 1000000 Mbit/s, got -1.0",
+                "client.json: uplinks[3].max_down_mbit: below the smallest cap of 0.008 Mbit/s (1 kB/s): 0.001",
+                "client.json: uplinks[4].budget.gigabytes: required, e.g. 20",
+                "client.json: uplinks[5].budget.gigabytes: must be above 0 and at most 10^9, got -2.0",
+                "client.json: uplinks[6].budget.period: unknown period 'year' (day, week, month)",
+                "client.json: uplinks[7].budget.reset_day: must be 1..28 for a month, got 29",
+                "client.json: uplinks[8].budget.reset_day: must be 1..7 for a week, got 0",
+                "client.json: uplinks[9].congestion_control: must be bbr, cubic or reno, got 'vegas'"),
+                problems(json));
+    }
+
+    @Test
+    void congestionControlIsPerUplinkAndKwikHasOnlyReno() throws Exception {
+        String json = minimalReplacing("[ { \"name\": \"wan0\" } ]",
+                "[ { \"name\": \"wan0\", \"congestion_control\": \"CUBIC\" }, { \"name\": \"wan1\" } ]");
+        ClientConfig c = parse(json);
+        assertEquals("cubic", c.uplinks().get(0).congestionControl());
+        assertNull(c.uplinks().get(1).congestionControl(), "the engine's default");
+        assertEquals(List.of("client.json: uplinks[0].congestion_control: the kwik engine has only reno (NewReno), got"
+                        + " 'cubic'; use \"engine\": \"quiche\" for bbr or cubic"),
+                problems(minimalWith("\"engine\": \"kwik\"").replace("[ { \"name\": \"wan0\" } ]",
+                        "[ { \"name\": \"wan0\", \"congestion_control\": \"cubic\" } ]")));
     }
 
     @Test

@@ -45,7 +45,9 @@ public final class ConfigFixtures {
                   "engine": "kwik",
                   "uplinks": [
                     { "name": "lte0", "bind_address": "10.64.0.2", "interface": "wwan0", "primary": true },
-                    { "name": "dsl0", "bind_address": "192.168.1.20", "server": "203.0.113.8:4433", "primary": false }
+                    { "name": "dsl0", "bind_address": "192.168.1.20", "server": "203.0.113.8:4433", "primary": false },
+                    { "name": "sat0", "enabled": false, "weight": 0.5, "max_up_mbit": 2.5, "max_down_mbit": 20,
+                      "budget": { "gigabytes": 1.5, "period": "week", "reset_day": 7 } }
                   ],
                   "socks5": { "listen": "0.0.0.0:1080", "username": "u", "password": "p", "handshake_timeout_ms": 5000 },
                   "http": { "listen": "127.0.0.1:3128" },

@@ -145,7 +145,17 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.append(table.render("  "));
         }
-        if (!r.sessions().isEmpty()) {
+        if (!r.vless().isEmpty()) {
+            TextTable table = new TextTable("VLESS LISTENER", "SOCKET", ">OPEN", ">ACCEPTED", ">REJECTED", ">DOWN",
+                    ">UP");
+            for (var v : r.vless()) {
+                table.row(v.listen(), v.mptcp() ? "mptcp" : "tcp", String.valueOf(v.connections()),
+                        String.valueOf(v.connectionsTotal()), String.valueOf(v.rejected()),
+                        TextTable.bytes(v.bytesDown()), TextTable.bytes(v.bytesUp()));
+            }
+            out.append('\n').append(table.render(""));
+        }
+        if (!r.sessions().isEmpty() || !r.vless().isEmpty()) {
             out.append("\nDOWN is server to client, UP client to server.\n");
         }
         return out.toString();

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * up within a second or two and ends the sessions of removed users.
  */
 @Command(name = "user", description = "Add, list or remove users.",
-        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class})
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class,
+                UserCommand.Vless.class})
 final class UserCommand implements Callable<Integer> {
 
     @Spec
@@ -143,6 +144,51 @@ final class UserCommand implements Callable<Integer> {
                 throw new CliException(ExitCodes.FAILURE, "no user '" + name + "' in " + store.file());
             }
             spec.commandLine().getOut().println("Removed user " + name + ".");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "vless", description = "Give a user a VLESS UUID for compat mode (a new random one, or --uuid"
+            + " to keep the one their BSBF/xray router already uses), or take it away with --off.")
+    static final class Vless implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ConfigOption config;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @picocli.CommandLine.Option(names = "--uuid", paramLabel = "UUID", description = "Use this UUID.")
+        String uuid;
+
+        @picocli.CommandLine.Option(names = "--off", description = "Remove the user's VLESS UUID.")
+        boolean off;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            UserStore store = open(config, config.load());
+            try {
+                if (off) {
+                    store.disableVless(name);
+                    out.println("User " + name + " has no VLESS UUID any more.");
+                } else if (uuid != null) {
+                    UUID parsed;
+                    try {
+                        parsed = UUID.fromString(uuid);
+                    } catch (IllegalArgumentException e) {
+                        throw new CliException(ExitCodes.USAGE, "--uuid: not a UUID: " + uuid);
+                    }
+                    store.setVlessUuid(name, parsed);
+                    out.println("User " + name + " has VLESS UUID " + parsed);
+                } else {
+                    out.println("User " + name + " has VLESS UUID " + store.enableVless(name));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.FAILURE, e.getMessage());
+            }
             return ExitCodes.OK;
         }
     }

@@ -113,9 +113,26 @@ final class ConfigReader {
             ServerConfig.Bond bond = new ServerConfig.Bond(b.flowWindowBytes(), b.flowSendBufferBytes(),
                     b.maxFlowsPerSession(), Duration.ofSeconds(b.udpIdleTimeoutS()),
                     Duration.ofSeconds(b.sessionGraceS()), Duration.ofSeconds(b.idleTimeoutS()));
+            ServerConfigJson.VlessJson v = filled.vless();
+            List<ServerConfig.VlessListener> listeners = new ArrayList<>();
+            for (int i = 0; i < v.listeners().size(); i++) {
+                ServerConfigJson.VlessListenerJson l = v.listeners().get(i);
+                String field = "vless.listeners[" + i + "]";
+                if (l == null || l.listen() == null) {
+                    throw new ConfigException(source, field + ".listen", "is missing (e.g. \"0.0.0.0:16384\")");
+                }
+                try {
+                    listeners.add(new ServerConfig.VlessListener(hostPort(l.listen(), field + ".listen", source),
+                            l.users(), l.mptcp()));
+                } catch (FieldException bad) {
+                    throw new ConfigException(source, bad.field().replace("vless.listeners[]", field), bad.reason(), bad);
+                }
+            }
+            ServerConfig.Vless vless = new ServerConfig.Vless(listeners, Duration.ofMillis(v.headerTimeoutMs()),
+                    Duration.ofSeconds(v.udpIdleTimeoutS()));
             return new ServerConfig(listen, publicAddress, filled.engine(), certificate, privateKey, usersFile,
                     filled.serverName(), statusListen, filled.statusPublic(), egress, bond,
-                    filled.loginFailuresPerMinute());
+                    filled.loginFailuresPerMinute(), vless);
         } catch (FieldException e) {
             throw new ConfigException(source, e.field(), e.reason(), e);
         }
@@ -134,7 +151,11 @@ final class ConfigReader {
                         e.connectTimeout().toMillis()),
                 new ServerConfigJson.BondJson(b.flowWindowBytes(), b.flowSendBufferBytes(), b.maxFlowsPerSession(),
                         b.udpIdleTimeout().toSeconds(), b.sessionGrace().toSeconds(), b.idleTimeout().toSeconds()),
-                config.loginFailuresPerMinute());
+                config.loginFailuresPerMinute(),
+                new ServerConfigJson.VlessJson(config.vless().listeners().stream()
+                        .map(l -> new ServerConfigJson.VlessListenerJson(l.listen().toString(), l.users(), l.mptcp()))
+                        .toList(), config.vless().headerTimeout().toMillis(),
+                        config.vless().udpIdleTimeout().toSeconds()));
         try {
             DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
                     .withSeparators(Separators.createDefaultInstance()

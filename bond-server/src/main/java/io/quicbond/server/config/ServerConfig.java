@@ -33,7 +33,9 @@ import java.util.Set;
  *   "egress": { "allow": [], "deny": [], "deny_ports": [], "connect_timeout_ms": 10000 },
  *   "bond": { "flow_window_bytes": 4194304, "flow_send_buffer_bytes": 4194304, "max_flows_per_session": 4096,
  *             "udp_idle_timeout_s": 60, "session_grace_s": 60, "idle_timeout_s": 30 },
- *   "login_failures_per_minute": 20
+ *   "login_failures_per_minute": 20,
+ *   "vless": { "listeners": [ { "listen": "0.0.0.0:16384", "users": [], "mptcp": true } ],
+ *              "header_timeout_ms": 10000, "udp_idle_timeout_s": 300 }
  * }
  * }</pre>
  *
@@ -66,10 +68,12 @@ import java.util.Set;
  * @param loginFailuresPerMinute  failed logins allowed per source address (IPv4, or IPv6 /64) per minute before it is
  *                                refused without a check ({@link LoginThrottle}); 1..1000000, default
  *                                {@value #DEFAULT_LOGIN_FAILURES_PER_MINUTE}
+ * @param vless                   compat-mode VLESS listeners (BSBF/xray/v2ray clients); default none; see {@link Vless}
  */
 public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, String engine, Path certificate,
                            Path privateKey, Path usersFile, String serverName, HostPort statusListen,
-                           boolean statusPublic, Egress egress, Bond bond, int loginFailuresPerMinute) {
+                           boolean statusPublic, Egress egress, Bond bond, int loginFailuresPerMinute,
+                           Vless vless) {
 
     public static final String DEFAULT_LISTEN = "0.0.0.0:4433";
     public static final String DEFAULT_ENGINE = io.quicbond.transport.engine.QuicEngines.DEFAULT;
@@ -102,6 +106,15 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
         FieldException.check(egress != null, "egress", "is missing");
         FieldException.check(bond != null, "bond", "is missing");
         FieldException.range("login_failures_per_minute", loginFailuresPerMinute, 1, 1_000_000);
+        FieldException.check(vless != null, "vless", "is missing");
+    }
+
+    /** Without VLESS listeners. */
+    public ServerConfig(HostPort listen, Optional<HostPort> publicAddress, String engine, Path certificate,
+                        Path privateKey, Path usersFile, String serverName, HostPort statusListen,
+                        boolean statusPublic, Egress egress, Bond bond, int loginFailuresPerMinute) {
+        this(listen, publicAddress, engine, certificate, privateKey, usersFile, serverName, statusListen,
+                statusPublic, egress, bond, loginFailuresPerMinute, Vless.defaults());
     }
 
     /**
@@ -112,7 +125,7 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
         return new ServerConfig(HostPort.parse(DEFAULT_LISTEN), Optional.empty(), DEFAULT_ENGINE,
                 Path.of(DEFAULT_CERTIFICATE), Path.of(DEFAULT_PRIVATE_KEY), Path.of(DEFAULT_USERS_FILE),
                 DEFAULT_SERVER_NAME, HostPort.parse(DEFAULT_STATUS_LISTEN), false, Egress.defaults(), Bond.defaults(),
-                DEFAULT_LOGIN_FAILURES_PER_MINUTE);
+                DEFAULT_LOGIN_FAILURES_PER_MINUTE, Vless.defaults());
     }
 
     /**
@@ -157,27 +170,32 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
 
     public ServerConfig withListen(HostPort value) {
         return new ServerConfig(value, publicAddress, engine, certificate, privateKey, usersFile, serverName,
-                statusListen, statusPublic, egress, bond, loginFailuresPerMinute);
+                statusListen, statusPublic, egress, bond, loginFailuresPerMinute, vless);
     }
 
     public ServerConfig withPublicAddress(Optional<HostPort> value) {
         return new ServerConfig(listen, value, engine, certificate, privateKey, usersFile, serverName, statusListen,
-                statusPublic, egress, bond, loginFailuresPerMinute);
+                statusPublic, egress, bond, loginFailuresPerMinute, vless);
     }
 
     public ServerConfig withStatusListen(HostPort value, boolean isPublic) {
         return new ServerConfig(listen, publicAddress, engine, certificate, privateKey, usersFile, serverName, value,
-                isPublic, egress, bond, loginFailuresPerMinute);
+                isPublic, egress, bond, loginFailuresPerMinute, vless);
     }
 
     public ServerConfig withEgress(Egress value) {
         return new ServerConfig(listen, publicAddress, engine, certificate, privateKey, usersFile, serverName,
-                statusListen, statusPublic, value, bond, loginFailuresPerMinute);
+                statusListen, statusPublic, value, bond, loginFailuresPerMinute, vless);
     }
 
     public ServerConfig withBond(Bond value) {
         return new ServerConfig(listen, publicAddress, engine, certificate, privateKey, usersFile, serverName,
-                statusListen, statusPublic, egress, value, loginFailuresPerMinute);
+                statusListen, statusPublic, egress, value, loginFailuresPerMinute, vless);
+    }
+
+    public ServerConfig withVless(Vless value) {
+        return new ServerConfig(listen, publicAddress, engine, certificate, privateKey, usersFile, serverName,
+                statusListen, statusPublic, egress, bond, loginFailuresPerMinute, value);
     }
 
     static boolean isDnsName(String name) {
@@ -272,6 +290,73 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
             return new BondSettings(flowWindowBytes, flowSendBufferBytes, maxFlowsPerSession, d.openTimeout(),
                     udpIdleTimeout, d.probeInterval(), d.silenceFloor(), d.deadAfter(), sessionGrace,
                     d.defaultPolicy());
+        }
+    }
+
+    /**
+     * Compat mode: plain VLESS over (MPTCP) TCP, as BondingShouldBeFree's xray clients speak it.
+     *
+     * @param listeners       the VLESS listeners; default none
+     * @param headerTimeout   a connection whose VLESS header is not complete this long after it was accepted is
+     *                        closed without a reply (slowloris); {@code header_timeout_ms}, 100..600000, default 10000
+     * @param udpIdleTimeout  a UDP flow (command 2, or a Mux.Cool/XUDP session) silent both ways this long is closed;
+     *                        {@code udp_idle_timeout_s}, 1..86400, default 300 (xray's)
+     */
+    public record Vless(List<VlessListener> listeners, Duration headerTimeout, Duration udpIdleTimeout) {
+
+        public static final long DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+        public static final long DEFAULT_UDP_IDLE_TIMEOUT_S = 300;
+
+        public Vless {
+            FieldException.check(listeners != null && listeners.stream().noneMatch(Objects::isNull),
+                    "vless.listeners", "must be a list of listeners");
+            FieldException.check(headerTimeout != null, "vless.header_timeout_ms", "is missing");
+            FieldException.range("vless.header_timeout_ms", headerTimeout.toMillis(), 100, 600_000);
+            FieldException.check(udpIdleTimeout != null, "vless.udp_idle_timeout_s", "is missing");
+            FieldException.range("vless.udp_idle_timeout_s", udpIdleTimeout.toSeconds(), 1, 86_400);
+            listeners = List.copyOf(listeners);
+            Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < listeners.size(); i++) {
+                FieldException.check(seen.add(listeners.get(i).listen().toString()),
+                        "vless.listeners[" + i + "].listen", "is used by another listener");
+            }
+        }
+
+        /** No listeners; 10 s header timeout; 300 s UDP idle timeout. */
+        public static Vless defaults() {
+            return new Vless(List.of(), Duration.ofMillis(DEFAULT_HEADER_TIMEOUT_MS),
+                    Duration.ofSeconds(DEFAULT_UDP_IDLE_TIMEOUT_S));
+        }
+    }
+
+    /**
+     * One VLESS listening port. Many users may share a port, or each may have their own (BSBF's layout: one port per
+     * client, from 16384 up).
+     *
+     * @param listen TCP address; port 0 picks a free port (tests)
+     * @param users  who may use this port: user names or their VLESS UUIDs (users.json {@code vless_uuid}); empty
+     *               (the default) means every user with a VLESS UUID
+     * @param mptcp  listen with a kernel MPTCP socket (accepting plain TCP too); default true; where the kernel
+     *               refuses, the listener uses TCP and logs one warning
+     */
+    public record VlessListener(HostPort listen, List<String> users, boolean mptcp) {
+        public VlessListener {
+            FieldException.check(listen != null, "vless.listeners[].listen", "is missing");
+            FieldException.check(users != null && users.stream().allMatch(VlessListener::isUserOrUuid),
+                    "vless.listeners[].users", "must list user names or VLESS UUIDs, got " + users);
+            users = List.copyOf(users);
+        }
+
+        private static boolean isUserOrUuid(String entry) {
+            if (entry == null) {
+                return false;
+            }
+            try {
+                java.util.UUID.fromString(entry);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return entry.matches("[A-Za-z0-9._-]{1,64}");
+            }
         }
     }
 }

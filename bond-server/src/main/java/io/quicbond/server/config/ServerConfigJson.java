@@ -10,10 +10,30 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"listen", "public_address", "engine", "certificate", "private_key", "users_file", "server_name",
-        "status_listen", "status_public", "egress", "bond", "login_failures_per_minute"})
+        "status_listen", "status_public", "egress", "bond", "login_failures_per_minute", "vless"})
 record ServerConfigJson(String listen, String publicAddress, String engine, String certificate, String privateKey,
                         String usersFile, String serverName, String statusListen, Boolean statusPublic,
-                        EgressJson egress, BondJson bond, Integer loginFailuresPerMinute) {
+                        EgressJson egress, BondJson bond, Integer loginFailuresPerMinute, VlessJson vless) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"listeners", "header_timeout_ms", "udp_idle_timeout_s"})
+    record VlessJson(List<VlessListenerJson> listeners, Long headerTimeoutMs, Long udpIdleTimeoutS) {
+
+        VlessJson withDefaults() {
+            return new VlessJson(listeners == null ? List.of()
+                    : listeners.stream().map(l -> l == null ? null : l.withDefaults()).toList(),
+                    or(headerTimeoutMs, ServerConfig.Vless.DEFAULT_HEADER_TIMEOUT_MS),
+                    or(udpIdleTimeoutS, ServerConfig.Vless.DEFAULT_UDP_IDLE_TIMEOUT_S));
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"listen", "users", "mptcp"})
+    record VlessListenerJson(String listen, List<String> users, Boolean mptcp) {
+        VlessListenerJson withDefaults() {
+            return new VlessListenerJson(listen, or(users, List.of()), or(mptcp, true));
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"allow", "deny", "deny_ports", "connect_timeout_ms"})
@@ -62,7 +82,8 @@ record ServerConfigJson(String listen, String publicAddress, String engine, Stri
                 or(statusListen, ServerConfig.DEFAULT_STATUS_LISTEN), or(statusPublic, false),
                 or(egress, new EgressJson(null, null, null, null)).withDefaults(),
                 or(bond, new BondJson(null, null, null, null, null, null)).withDefaults(),
-                or(loginFailuresPerMinute, ServerConfig.DEFAULT_LOGIN_FAILURES_PER_MINUTE));
+                or(loginFailuresPerMinute, ServerConfig.DEFAULT_LOGIN_FAILURES_PER_MINUTE),
+                or(vless, new VlessJson(null, null, null)).withDefaults());
     }
 
     private static <T> T or(T value, T fallback) {

@@ -34,9 +34,13 @@ import java.util.List;
  * @param uptimeS      whole seconds since then
  * @param users        users in the users file
  * @param failedLogins logins refused since start (wrong secret, unknown user, throttled)
+ * @param vless        compat-mode VLESS listeners ({@code "vless": [{"listen": "0.0.0.0:16384", "mptcp": true,
+ *                     "connections": 1, "connections_total": 5, "rejected": 0, "bytes_up": 1234,
+ *                     "bytes_down": 56789}]})
  */
 public record StatusReport(String version, String protocol, String engine, String listen, String startedAt,
-                           long uptimeS, int users, long failedLogins, List<Session> sessions) {
+                           long uptimeS, int users, long failedLogins, List<Session> sessions,
+                           List<io.quicbond.server.compat.VlessListenerStatus> vless) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -47,6 +51,13 @@ public record StatusReport(String version, String protocol, String engine, Strin
 
     public StatusReport {
         sessions = sessions == null ? List.of() : List.copyOf(sessions);
+        vless = vless == null ? List.of() : List.copyOf(vless);
+    }
+
+    /** Without VLESS listeners. */
+    public StatusReport(String version, String protocol, String engine, String listen, String startedAt,
+                        long uptimeS, int users, long failedLogins, List<Session> sessions) {
+        this(version, protocol, engine, listen, startedAt, uptimeS, users, failedLogins, sessions, List.of());
     }
 
     /**

@@ -192,6 +192,25 @@ public final class UserStore {
     }
 
     /**
+     * Gives a user this VLESS UUID (e.g. the one their BSBF router already uses), replacing any previous one.
+     *
+     * @throws IllegalArgumentException if there is no such user, or another user has this UUID
+     */
+    public void setVlessUuid(String name, UUID uuid) throws IOException {
+        Objects.requireNonNull(uuid, "uuid");
+        change(accounts -> {
+            Account account = existing(accounts, name);
+            for (Account other : accounts.values()) {
+                if (!other.user.name().equals(name) && other.user.vlessUuid().equals(Optional.of(uuid))) {
+                    throw new IllegalArgumentException("VLESS UUID " + uuid + " belongs to '" + other.user.name() + "'");
+                }
+            }
+            accounts.put(name, account.withUser(new User(name, Optional.of(uuid), account.user.limits())));
+            return null;
+        });
+    }
+
+    /**
      * Removes a user's VLESS UUID, closing compat-mode access.
      *
      * @throws IllegalArgumentException if there is no such user

@@ -107,4 +107,15 @@ class RunAndStatusCommandTest {
                 DOWN is server to client, UP client to server.
                 """, StatusCommand.render(report));
     }
+
+    @Test
+    void theTableShowsEachVlessListener() throws Exception {
+        StatusReport report = new StatusReport("1.0", "quicbond/1", "kwik", "0.0.0.0:4433", "2025-01-01T00:00:00Z",
+                60, 2, 0, List.of(), List.of(
+                new io.quicbond.server.compat.VlessListenerStatus("0.0.0.0:16384", true, 2, 10, 1, 4096, 1 << 20)));
+        String table = StatusCommand.render(report);
+        assertTrue(table.contains("VLESS LISTENER"), table);
+        assertTrue(table.matches("(?s).*0\\.0\\.0\\.0:16384 +mptcp +2 +10 +1 +1\\.0 MiB +4\\.0 KiB.*"), table);
+        assertEquals(report, StatusReport.parse(report.toJson()));
+    }
 }

@@ -163,7 +163,7 @@ class ServerConfigTest {
             "{\"status_listen\": \"0.0.0.0:7081\"} | server.json: status_listen: must be a loopback address (127.0.0.1, ::1 or localhost) unless status_public is true, got '0.0.0.0:7081'",
             "{\"status_public\": \"yes\"}          | server.json: status_public: expected true or false, got a string",
             "{\"status_public\": 1}                | server.json: status_public: expected true or false, got an integer",
-            "{\"lisen\": \"0.0.0.0:1\"}            | server.json: unknown key 'lisen', did you mean 'listen'? (known keys: bond, certificate, egress, engine, listen, login_failures_per_minute, private_key, public_address, server_name, status_listen, status_public, users_file)",
+            "{\"lisen\": \"0.0.0.0:1\"}            | server.json: unknown key 'lisen', did you mean 'listen'? (known keys: bond, certificate, egress, engine, listen, login_failures_per_minute, private_key, public_address, server_name, status_listen, status_public, users_file, vless)",
             "{\"egress\": {\"alow\": []}}          | server.json: egress: unknown key 'alow', did you mean 'allow'? (known keys: allow, connect_timeout_ms, deny, deny_ports)",
             "{\"egress\": {\"allow\": [\"10.0.0.1/8\"]}}        | server.json: egress.allow[0]: bad CIDR '10.0.0.1/8': host bits are set; did you mean 10.0.0.0/8?",
             "{\"egress\": {\"deny\": [\"1.1.1.0/24\", null]}}   | server.json: egress.deny[1]: expected a CIDR such as 10.0.0.0/8, got null",

@@ -456,6 +456,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("--add-opens");
+        cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
         cmd.addAll(javaOpts);
         cmd.add("-cp");
         cmd.add(classPath());

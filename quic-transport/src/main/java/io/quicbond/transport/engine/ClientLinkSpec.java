@@ -18,10 +18,21 @@ import javax.net.ssl.X509TrustManager;
  * @param connectTimeout handshake timeout
  * @param idleTimeout    QUIC max idle timeout
  * @param receiveWindow  per-stream and connection receive buffer in bytes
+ * @param congestionControl this connection's controller by name ("bbr", "cubic", "reno"); null = the engine's
+ *                       default. An engine that lacks the named one uses its own and logs it once.
  */
 public record ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
                              X509TrustManager trustManager, String serverName, Duration connectTimeout,
-                             Duration idleTimeout, long receiveWindow) {
+                             Duration idleTimeout, long receiveWindow, String congestionControl) {
+
+    /** With the engine's default congestion controller. */
+    public ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
+                          X509TrustManager trustManager, String serverName, Duration connectTimeout,
+                          Duration idleTimeout, long receiveWindow) {
+        this(server, bindAddress, bindInterface, alpn, trustManager, serverName, connectTimeout, idleTimeout,
+                receiveWindow, null);
+    }
+
     public ClientLinkSpec {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(alpn, "alpn");

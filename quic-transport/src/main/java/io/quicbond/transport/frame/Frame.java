@@ -54,6 +54,22 @@ public sealed interface Frame {
     record Pong(long id, long sentNanos) implements Frame {
     }
 
+    /**
+     * Client → server, on the uplink it describes, after WELCOME and whenever it changes: the uplink's tier,
+     * weight (hundredths, 1..10000 = 0.01..100) and rate caps in bits per second (0 = none).
+     */
+    record UplinkSettings(boolean primary, int weightHundredths, long upBitsPerSecond, long downBitsPerSecond)
+            implements Frame {
+    }
+
+    /**
+     * Both ways, on the uplink it describes: the sender has received {@code received} bytes of DATA payload on this
+     * uplink so far. Cumulative and monotonic; lets the other end see each uplink's own backlog and delivery rate,
+     * which the flow-level ACK (in order, across uplinks) cannot show.
+     */
+    record PathAck(long received) implements Frame {
+    }
+
     /** Client → server: the client saw this uplink die; resend what went out on it. */
     record UplinkGone(int uplinkId) implements Frame {
     }

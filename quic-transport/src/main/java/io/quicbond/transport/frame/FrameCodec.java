@@ -38,6 +38,8 @@ public final class FrameCodec {
     static final int PING = 0x20;
     static final int PONG = 0x21;
     static final int UPLINK_GONE = 0x22;
+    static final int UPLINK_SETTINGS = 0x23;
+    static final int PATH_ACK = 0x24;
 
     private static final int ADDR_IPV4 = 1;
     private static final int ADDR_DOMAIN = 3;
@@ -88,6 +90,8 @@ public final class FrameCodec {
             case Frame.Ping p -> PING;
             case Frame.Pong p -> PONG;
             case Frame.UplinkGone g -> UPLINK_GONE;
+            case Frame.UplinkSettings u -> UPLINK_SETTINGS;
+            case Frame.PathAck p -> PATH_ACK;
         };
     }
 
@@ -136,6 +140,10 @@ public final class FrameCodec {
             case Frame.Ping p -> ByteBuffer.allocate(16).putLong(p.id()).putLong(p.sentNanos()).array();
             case Frame.Pong p -> ByteBuffer.allocate(16).putLong(p.id()).putLong(p.sentNanos()).array();
             case Frame.UplinkGone g -> ByteBuffer.allocate(4).putInt(g.uplinkId()).array();
+            case Frame.UplinkSettings u -> ByteBuffer.allocate(1 + 2 + 8 + 8).put((byte) (u.primary() ? 1 : 0))
+                    .putShort((short) u.weightHundredths()).putLong(u.upBitsPerSecond()).putLong(u.downBitsPerSecond())
+                    .array();
+            case Frame.PathAck p -> ByteBuffer.allocate(8).putLong(p.received()).array();
         };
     }
 
@@ -289,6 +297,19 @@ public final class FrameCodec {
                 case PING -> new Frame.Ping(b.getLong(), b.getLong());
                 case PONG -> new Frame.Pong(b.getLong(), b.getLong());
                 case UPLINK_GONE -> new Frame.UplinkGone(b.getInt());
+                case PATH_ACK -> new Frame.PathAck(nonNegative(b.getLong(), "received"));
+                case UPLINK_SETTINGS -> {
+                    int flags = b.get() & 0xff;
+                    if ((flags & ~1) != 0) {
+                        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unknown UPLINK_SETTINGS flags " + flags);
+                    }
+                    int weight = b.getShort() & 0xffff;
+                    if (weight < 1 || weight > 10_000) {
+                        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "weight out of range: " + weight);
+                    }
+                    yield new Frame.UplinkSettings(flags == 1, weight, nonNegative(b.getLong(), "up rate"),
+                            nonNegative(b.getLong(), "down rate"));
+                }
                 default -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unknown frame type 0x"
                         + Integer.toHexString(type));
             };

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class Scheduler {
     /** Rate assumed for an uplink with no delivery estimate yet, so that new links get tried. */
-    static final double UNKNOWN_RATE = 1_000_000;
+    public static final double UNKNOWN_RATE = 1_000_000;
 
     /**
      * Whether {@code candidate} may take the next chunk of {@code chunkBytes} for a flow under {@code policy}.
@@ -30,7 +30,7 @@ public final class Scheduler {
      */
     public boolean mayCarry(Policy policy, UplinkView candidate, List<? extends UplinkView> uplinks, int chunkBytes,
                             long flowBacklog) {
-        if (!candidate.healthy()) {
+        if (!candidate.healthy() || !inActiveTier(candidate, uplinks)) {
             return false;
         }
         return switch (policy) {
@@ -41,20 +41,39 @@ public final class Scheduler {
         };
     }
 
-    /** The healthy uplink with the lowest smoothed RTT, or null when none is healthy. */
+    /**
+     * The tier rule, above every policy: a backup uplink carries flow data only while no primary uplink is
+     * healthy.
+     */
+    public static boolean inActiveTier(UplinkView candidate, List<? extends UplinkView> uplinks) {
+        if (candidate.primary()) {
+            return true;
+        }
+        for (UplinkView u : uplinks) {
+            if (u.primary() && u.healthy()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The healthy uplink of the active tier with the lowest smoothed RTT, or null when none is healthy. */
     public UplinkView lowestLatency(List<? extends UplinkView> uplinks) {
         UplinkView best = null;
         for (UplinkView u : uplinks) {
-            if (u.healthy() && (best == null || u.srttNanos() < best.srttNanos())) {
+            if (u.healthy() && inActiveTier(u, uplinks) && (best == null || u.srttNanos() < best.srttNanos())) {
                 best = u;
             }
         }
         return best;
     }
 
-    /** Expected time until a chunk handed to {@code u} now has arrived: its backlog drained, plus half an RTT. */
+    /**
+     * Expected time until a chunk handed to {@code u} now has arrived: its backlog drained at its (weighted)
+     * delivery rate, plus half an RTT.
+     */
     public static double deliveryTimeNanos(UplinkView u, long extraBytes) {
-        double rate = u.deliveryRate() > 0 ? u.deliveryRate() : UNKNOWN_RATE;
+        double rate = (u.deliveryRate() > 0 ? u.deliveryRate() : UNKNOWN_RATE) * u.weight();
         return (u.unackedBytes() + extraBytes) / rate * 1e9 + u.srttNanos() / 2.0;
     }
 
@@ -62,7 +81,8 @@ public final class Scheduler {
                                     long flowBacklog) {
         double mine = deliveryTimeNanos(candidate, chunkBytes);
         for (UplinkView other : uplinks) {
-            if (other == candidate || !other.healthy() || other.srttNanos() >= candidate.srttNanos()) {
+            if (other == candidate || !other.healthy() || other.primary() != candidate.primary()
+                    || other.srttNanos() >= candidate.srttNanos()) {
                 continue;
             }
             // A faster uplink that would get through its own queue and the flow's whole waiting backlog before

@@ -7,8 +7,13 @@ public interface UplinkView {
     /** Up and not silent. */
     boolean healthy();
 
-    /** Primary tier (false = backup, used by the failover policy only when no primary is up). */
+    /** Primary tier; false = backup, which carries flow data only while no primary uplink is healthy. */
     boolean primary();
+
+    /** Scales the delivery-rate estimate in the aggregate policy; 1.0 = as measured. */
+    default double weight() {
+        return 1.0;
+    }
 
     /** Smoothed RTT in nanoseconds; a default guess before the first sample. */
     long srttNanos();

@@ -88,6 +88,35 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         }
     }
 
+    /**
+     * Gives a running uplink new tier, weight and caps without reconnecting; both ends apply them at once.
+     * Returns false when no uplink of that name is configured.
+     */
+    public boolean retune(String name, UplinkTuning tuning) {
+        Connector c = connectors.get(name);
+        if (c == null) {
+            return false;
+        }
+        c.spec = c.spec.withTuning(tuning);
+        Uplink u = c.current;
+        if (u != null && !u.isDown()) {
+            u.applyTuning(tuning);
+            u.sendControl(BondSession.settingsFrame(tuning));
+            session.event("uplink " + name + " settings: " + BondSession.describe(tuning));
+            session.wakeWriters();
+        }
+        return true;
+    }
+
+    /**
+     * Flow payload bytes (TCP and UDP, both ways) the named uplink has carried since it was added, over all its
+     * connections; -1 when no uplink of that name is configured. QUIC and IP headers are not counted.
+     */
+    public long bytesCarried(String name) {
+        Connector c = connectors.get(name);
+        return c == null ? -1 : c.carried();
+    }
+
     public void addEventListener(Consumer<String> listener) {
         session.addEventListener(listener);
     }
@@ -158,13 +187,15 @@ public final class BondClient implements FlowTransport, AutoCloseable {
 
     /** Keeps one uplink connected: connect, log in, wait for it to die, back off, again. */
     private final class Connector {
-        final UplinkSpec spec;
+        volatile UplinkSpec spec;
         volatile Thread thread;
         volatile boolean stopped;
         volatile boolean connected;
         volatile String lastError;
         volatile int connects;
         volatile Uplink current;
+        /** Flow payload both ways on this uplink's earlier connections. */
+        private long carriedByEarlierConnections;
 
         Connector(UplinkSpec spec) {
             this.spec = spec;
@@ -176,6 +207,11 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 try {
                     Uplink uplink = connectOnce();
                     current = uplink;
+                    UplinkTuning latest = spec.tuning();
+                    if (!latest.equals(uplink.tuning())) { // retuned while it was logging in
+                        uplink.applyTuning(latest);
+                        uplink.sendControl(BondSession.settingsFrame(latest));
+                    }
                     connected = true;
                     connects++;
                     lastError = null;
@@ -183,6 +219,10 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     session.awaitDown(uplink);
                     connected = false;
                     lastError = uplink.downReason();
+                    synchronized (this) {
+                        carriedByEarlierConnections += carried(uplink);
+                        current = null;
+                    }
                 } catch (LoginRefusedException e) {
                     reportFailure(e.getMessage());
                     backoff = AUTH_FAILURE_BACKOFF;
@@ -215,7 +255,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         private Uplink connectOnce() throws IOException, InterruptedException {
             ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
                     FrameCodec.ALPN, trust, serverName, CONNECT_TIMEOUT, Duration.ofSeconds(30),
-                    settings.flowWindow() * 4);
+                    settings.flowWindow() * 4, spec.congestionControl());
             QuicLink link = engine.connect(linkSpec);
             try {
                 LinkStream stream = link.openStream();
@@ -247,7 +287,9 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     throw code >= 0 ? new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code))
                             : new IOException("expected WELCOME, got " + answer);
                 }
-                Uplink uplink = new Uplink(welcome.uplinkId(), spec.name(), spec.primary(), link, stream, session);
+                UplinkSpec spec = this.spec;
+                Uplink uplink = new Uplink(welcome.uplinkId(), spec.name(), spec.tuning(), link, stream, session);
+                uplink.sendControl(BondSession.settingsFrame(spec.tuning()));
                 session.attach(uplink);
                 uplink.start(in);
                 return uplink;
@@ -268,6 +310,15 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 Thread.sleep(10);
             }
             return code;
+        }
+
+        synchronized long carried() {
+            Uplink u = current;
+            return carriedByEarlierConnections + (u == null ? 0 : carried(u));
+        }
+
+        private static long carried(Uplink u) {
+            return u.sent.total() + u.received.total();
         }
 
         void stop(String reason) {

@@ -110,7 +110,7 @@ public final class BondServer implements AutoCloseable {
             watchdog.interrupt();
             ServerSession session = sessionFor(hello.sessionId(), user.get());
             int uplinkId = nextUplinkId.getAndIncrement();
-            Uplink uplink = new Uplink(uplinkId, hello.uplinkName(), true, link, stream, session);
+            Uplink uplink = new Uplink(uplinkId, hello.uplinkName(), UplinkTuning.DEFAULT, link, stream, session);
             OutputStream out = stream.output();
             boolean resumed = session.flowCount() > 0 || !session.uplinks.isEmpty();
             out.write(FrameCodec.encode(new Frame.Welcome(uplinkId, resumed)));

@@ -34,6 +34,8 @@ public abstract class BondSession {
     private static final Logger LOG = Logger.getLogger(BondSession.class.getName());
     private static final long HOUSEKEEPING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long CLOSED_FLOW_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(2);
+    /** How often each uplink tells the far end what it received on it, while it receives. */
+    private static final long PATH_ACK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     protected final byte[] sessionId;
     protected final BondSettings settings;
@@ -83,6 +85,7 @@ public abstract class BondSession {
     // ---- uplinks ----
 
     protected void attach(Uplink uplink) {
+        uplink.refreshEngineFigures();
         uplinks.add(uplink);
         event("uplink " + uplink.name() + " up");
         wakeWriters();
@@ -191,6 +194,9 @@ public abstract class BondSession {
             }
             Chunk chunk;
             if (f.policy == Policy.REDUNDANT) {
+                if (!Scheduler.inActiveTier(uplink, uplinks)) {
+                    continue;
+                }
                 chunk = out.takeChunk(uplink, maxBytes, true, now);
             } else {
                 // With every uplink suspect, the most recently heard one carries on: waiting sends nothing at all.
@@ -264,6 +270,12 @@ public abstract class BondSession {
             case Frame.Open o -> onOpen(uplink, o);
             case Frame.OpenResult r -> onOpenResult(uplink, r);
             case Frame.UplinkGone g -> onUplinkGone(g.uplinkId());
+            case Frame.UplinkSettings u -> onUplinkSettings(uplink, u);
+            case Frame.PathAck p -> {
+                if (uplink.onPeerReceived(p.received())) {
+                    uplink.wake();
+                }
+            }
             case Frame.Hello h -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "HELLO after login");
             case Frame.Welcome w -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected WELCOME");
         }
@@ -275,6 +287,7 @@ public abstract class BondSession {
             return; // a late copy for a flow that has ended
         }
         uplink.received.add(d.payload().length);
+        uplink.dataReceived.addAndGet(d.payload().length);
         f.in.offer(d.offset(), d.payload(), d.fin());
         if (f.in.ackDue(settings.flowWindow() / 4, false)) {
             sendAck(f);
@@ -286,6 +299,25 @@ public abstract class BondSession {
     protected abstract void onOpenResult(Uplink uplink, Frame.OpenResult result) throws BondProtocolException;
 
     protected abstract void onUplinkGone(int uplinkId) throws BondProtocolException;
+
+    /** The client describes an uplink; only the server accepts it. */
+    protected void onUplinkSettings(Uplink uplink, Frame.UplinkSettings settings) throws BondProtocolException {
+        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected UPLINK_SETTINGS");
+    }
+
+    static String describe(UplinkTuning t) {
+        return (t.primary() ? "primary" : "backup") + ", weight " + t.weight()
+                + (t.upBitsPerSecond() > 0 ? ", up cap " + t.upBitsPerSecond() / 1e6 + " Mbit/s" : "")
+                + (t.downBitsPerSecond() > 0 ? ", down cap " + t.downBitsPerSecond() / 1e6 + " Mbit/s" : "");
+    }
+
+    static Frame.UplinkSettings settingsFrame(UplinkTuning t) {
+        return new Frame.UplinkSettings(t.primary(), (int) Math.round(t.weight() * 100), t.upBitsPerSecond(),
+                t.downBitsPerSecond());
+    }
+
+    /** True on the client, whose sends go up the uplinks; the server sends down. */
+    protected abstract boolean sendsUpstream();
 
     protected void sendAck(BondFlow f) {
         Uplink u = controlUplink();
@@ -303,13 +335,14 @@ public abstract class BondSession {
         Frame.Udp frame = new Frame.Udp(f.id, f.nextUdpSequence(), payload);
         if (f.policy == Policy.REDUNDANT) {
             List<Uplink> healthy = healthyUplinks();
+            healthy.removeIf(u -> !Scheduler.inActiveTier(u, uplinks));
             for (Uplink u : healthy.isEmpty() ? uplinks : healthy) {
                 u.sent.add(payload.length);
                 u.sendUdp(frame);
             }
             return;
         }
-        Uplink target = udpUplink(f.policy);
+        Uplink target = udpUplink();
         if (target == null) {
             f.udpPacketsDropped.incrementAndGet();
             return;
@@ -318,15 +351,20 @@ public abstract class BondSession {
         target.sendUdp(frame);
     }
 
-    private Uplink udpUplink(Policy policy) {
-        if (policy == Policy.FAILOVER) {
-            for (Uplink u : uplinks) {
-                if (u.healthy() && u.primary()) {
-                    return u;
-                }
+    /**
+     * The uplink for one UDP packet of a non-redundant flow: the lowest-RTT healthy uplink of the active tier
+     * that is within its rate cap, or the lowest-RTT one when all are at their caps.
+     */
+    private Uplink udpUplink() {
+        long now = System.nanoTime();
+        Uplink best = null;
+        for (Uplink u : uplinks) {
+            if (u.healthy() && Scheduler.inActiveTier(u, uplinks) && u.withinCap(now)
+                    && (best == null || u.srttNanos() < best.srttNanos())) {
+                best = u;
             }
         }
-        return controlUplink();
+        return best != null ? best : controlUplink();
     }
 
     // ---- flow lifecycle ----
@@ -361,7 +399,7 @@ public abstract class BondSession {
         while (!closed) {
             try {
                 long now = System.nanoTime();
-                flushAcks();
+                flushAcks(now);
                 if (++ticks % 4 == 0) {
                     rescueHeadOfLine(now);
                 }
@@ -407,10 +445,21 @@ public abstract class BondSession {
         return u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos() + backlog + TimeUnit.MILLISECONDS.toNanos(50);
     }
 
-    private void flushAcks() {
+    private void flushAcks(long now) {
         for (BondFlow f : flows.values()) {
             if (f.in != null && f.in.ackDue(0, true)) {
                 sendAck(f);
+            }
+        }
+        for (Uplink u : uplinks) {
+            long received = u.dataReceived.get();
+            if (received != u.reportedReceived && now - u.reportedAtNanos >= PATH_ACK_INTERVAL_NANOS) {
+                u.reportedReceived = received;
+                u.reportedAtNanos = now;
+                Frame.PathAck ack = new Frame.PathAck(received);
+                if (!u.sendDatagramOnly(ack)) {
+                    u.sendControl(ack);
+                }
             }
         }
     }
@@ -428,6 +477,7 @@ public abstract class BondSession {
             }
             u.sent.tick(now);
             u.received.tick(now);
+            u.refreshEngineFigures();
             probe(u, now);
             judge(u, now);
         }

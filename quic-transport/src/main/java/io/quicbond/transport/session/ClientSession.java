@@ -74,6 +74,11 @@ final class ClientSession extends BondSession {
     }
 
     @Override
+    protected boolean sendsUpstream() {
+        return true;
+    }
+
+    @Override
     protected void onUplinkGone(int uplinkId) throws BondProtocolException {
         throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "UPLINK_GONE from the server");
     }

@@ -27,6 +27,10 @@ public final class RttEstimator {
         }
     }
 
+    public synchronized boolean hasSample() {
+        return smoothed >= 0;
+    }
+
     public synchronized long smoothedNanos() {
         return smoothed < 0 ? initialNanos : smoothed;
     }

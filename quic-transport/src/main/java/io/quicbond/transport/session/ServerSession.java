@@ -74,6 +74,22 @@ public final class ServerSession extends BondSession {
     }
 
     @Override
+    protected boolean sendsUpstream() {
+        return false;
+    }
+
+    @Override
+    protected void onUplinkSettings(Uplink uplink, Frame.UplinkSettings s) {
+        UplinkTuning tuning = new UplinkTuning(s.primary(), s.weightHundredths() / 100.0, s.upBitsPerSecond(),
+                s.downBitsPerSecond());
+        if (!tuning.equals(uplink.tuning())) {
+            uplink.applyTuning(tuning);
+            event("uplink " + uplink.name() + " settings: " + describe(tuning));
+            wakeWriters();
+        }
+    }
+
+    @Override
     protected void onUplinkGone(int uplinkId) {
         for (Uplink u : uplinks) {
             if (u.id() == uplinkId) {

@@ -9,6 +9,7 @@ import io.quicbond.transport.frame.BondProtocolException;
 import io.quicbond.transport.frame.ErrorCode;
 import io.quicbond.transport.frame.Frame;
 import io.quicbond.transport.frame.FrameCodec;
+import io.quicbond.transport.scheduler.Scheduler;
 import io.quicbond.transport.scheduler.UplinkView;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -38,7 +39,9 @@ public final class Uplink implements UplinkView, PathAccount {
 
     private final int id;
     private final String name;
-    private final boolean primary;
+    private volatile UplinkTuning tuning;
+    /** Caps what this end sends on the uplink: the client's upload cap, the server's download cap. */
+    private volatile RateCap sendCap = RateCap.NONE;
     private final QuicLink link;
     private final LinkStream stream;
     private final BondSession session;
@@ -50,6 +53,14 @@ public final class Uplink implements UplinkView, PathAccount {
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong unacked = new AtomicLong();
     final RateMeter delivered = new RateMeter();
+    /** DATA payload bytes this end sent on this uplink, and received on it. */
+    private final AtomicLong dataSent = new AtomicLong();
+    final AtomicLong dataReceived = new AtomicLong();
+    /** What the far end last said it received on this uplink (PATH_ACK); -1 until it says. */
+    private volatile long peerReceived = -1;
+    /** What this end last told the far end it received, and when. */
+    long reportedReceived;
+    long reportedAtNanos;
     final RateMeter sent = new RateMeter();
     final RateMeter received = new RateMeter();
     final RttEstimator rtt;
@@ -62,14 +73,35 @@ public final class Uplink implements UplinkView, PathAccount {
     /** When the writer entered a blocking stream write that has not returned yet; 0 when it is not writing. */
     private volatile long writeBlockedSinceNanos;
 
-    Uplink(int id, String name, boolean primary, QuicLink link, LinkStream stream, BondSession session) {
+    Uplink(int id, String name, UplinkTuning tuning, QuicLink link, LinkStream stream, BondSession session) {
         this.id = id;
         this.name = name;
-        this.primary = primary;
         this.link = link;
         this.stream = stream;
         this.session = session;
         this.rtt = new RttEstimator(TimeUnit.MILLISECONDS.toNanos(100));
+        applyTuning(tuning);
+    }
+
+    /** Takes new tier, weight and caps at once; any thread. */
+    void applyTuning(UplinkTuning tuning) {
+        UplinkTuning old = this.tuning;
+        this.tuning = tuning;
+        long cap = session.sendsUpstream() ? tuning.upBitsPerSecond() : tuning.downBitsPerSecond();
+        long oldCap = old == null ? -1 : session.sendsUpstream() ? old.upBitsPerSecond() : old.downBitsPerSecond();
+        if (cap != oldCap) {
+            sendCap = cap == 0 ? RateCap.NONE : new RateCap(cap);
+        }
+        wake();
+    }
+
+    UplinkTuning tuning() {
+        return tuning;
+    }
+
+    /** Whether the send cap lets this uplink send now. */
+    boolean withinCap(long nowNanos) {
+        return sendCap.mayTake(nowNanos);
     }
 
     /** Starts the reader and writer; {@code in} is the stream's input, already past the handshake frames. */
@@ -134,13 +166,17 @@ public final class Uplink implements UplinkView, PathAccount {
                     }
                     progress = true;
                 }
-                if (pos < WRITE_BATCH) {
+                RateCap cap = sendCap;
+                long capWait = cap.nanosUntilAvailable(System.nanoTime());
+                if (pos < WRITE_BATCH && capWait == 0) {
                     Chunk chunk = session.nextChunk(this, CHUNK_BYTES);
                     if (chunk != null) {
+                        cap.consume(chunk.length(), System.nanoTime());
                         pos = FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
                         System.arraycopy(chunk.payload(), 0, batch, pos, chunk.length());
                         pos += chunk.length();
                         sent.add(chunk.length());
+                        dataSent.addAndGet(chunk.length());
                         progress = true;
                     }
                 }
@@ -150,7 +186,7 @@ public final class Uplink implements UplinkView, PathAccount {
                     continue;
                 }
                 if (!progress) {
-                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                    LockSupport.parkNanos(this, capWait > 0 ? Math.min(capWait, IDLE_PARK_NANOS) : IDLE_PARK_NANOS);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -192,6 +228,7 @@ public final class Uplink implements UplinkView, PathAccount {
      * most {@link #MAX_QUEUED_UDP_BYTES} may wait (more is dropped and counted, as a router queue would).
      */
     void sendUdp(Frame.Udp frame) {
+        sendCap.consume(frame.payload().length, System.nanoTime());
         byte[] datagram = FrameCodec.encodeDatagram(frame);
         if (datagram.length <= link.maxDatagramPayload() && link.sendDatagram(datagram)) {
             return;
@@ -258,8 +295,22 @@ public final class Uplink implements UplinkView, PathAccount {
     @Override
     public void addUnacked(long delta, boolean delivered) {
         unacked.addAndGet(delta);
-        if (delivered) {
+        if (delivered && peerReceived < 0) {
             this.delivered.add(-delta);
+        }
+    }
+
+    /** The far end's PATH_ACK; runs on the reader or datagram thread. Returns whether it acknowledged more. */
+    boolean onPeerReceived(long received) {
+        long clamped = Math.min(received, dataSent.get()); // it cannot have received what was never sent
+        synchronized (this) {
+            long before = peerReceived;
+            if (clamped <= before) {
+                return false;
+            }
+            peerReceived = clamped;
+            delivered.add(clamped - Math.max(0, before));
+            return true;
         }
     }
 
@@ -298,7 +349,12 @@ public final class Uplink implements UplinkView, PathAccount {
 
     @Override
     public boolean primary() {
-        return primary;
+        return tuning.primary();
+    }
+
+    @Override
+    public double weight() {
+        return tuning.weight();
     }
 
     @Override
@@ -306,15 +362,44 @@ public final class Uplink implements UplinkView, PathAccount {
         return rtt.smoothedNanos();
     }
 
+    /**
+     * This uplink's own backlog: DATA bytes handed to it that the far end has not received yet (queued in the QUIC
+     * stream or in flight). Before the far end's first PATH_ACK, the flow-level count (bytes not yet acknowledged
+     * in order, which also holds bytes that arrived but wait for another uplink's).
+     */
     @Override
     public long unackedBytes() {
-        return Math.max(0, unacked.get());
+        long peer = peerReceived;
+        return peer >= 0 ? Math.max(0, dataSent.get() - peer) : Math.max(0, unacked.get());
     }
 
+    /**
+     * The bond's own measure of what the uplink delivers (acknowledged flow bytes, peak over recent windows); until
+     * it has one, the QUIC engine's delivery-rate estimate (quiche; kwik has none) where that is above the
+     * scheduler's first guess, so a fast new uplink is used as such from the start. A lower engine figure (from the
+     * handshake's few packets) is not taken: it would keep the uplink from ever getting enough data to measure.
+     */
     @Override
     public double deliveryRate() {
-        return delivered.peakBytesPerSecond();
+        double own = delivered.peakBytesPerSecond();
+        if (own > 0) {
+            return own;
+        }
+        double engine = engineDeliveryRate;
+        return engine > Scheduler.UNKNOWN_RATE ? engine : 0;
     }
+
+    /** The engine's figures, read on the housekeeping thread (reading them may wait for the engine's loop). */
+    void refreshEngineFigures() {
+        LinkStats s = link.stats();
+        engineDeliveryRate = s.deliveryRateBps();
+        if (!rtt.hasSample() && s.srttMicros() > 0) {
+            // The handshake measured the path before any probe came back: better than the initial guess.
+            rtt.sample(s.srttMicros() * 1000);
+        }
+    }
+
+    private volatile double engineDeliveryRate = -1;
 
     QuicLink link() {
         return link;

@@ -33,7 +33,11 @@ class FrameCodecTest {
                 new Frame.Udp(6, 0xfffffffeL, new byte[]{1}),
                 new Frame.Ping(3, 123456789L),
                 new Frame.Pong(3, 123456789L),
-                new Frame.UplinkGone(2));
+                new Frame.UplinkGone(2),
+                new Frame.UplinkSettings(false, 250, 8_000_000, 0),
+                new Frame.UplinkSettings(true, 10_000, 0, Long.MAX_VALUE),
+                new Frame.PathAck(0),
+                new Frame.PathAck(1L << 40));
     }
 
     @Test
@@ -69,6 +73,21 @@ class FrameCodecTest {
         Frame.Open open = new Frame.Open(1, Frame.Protocol.TCP, new Destination("[::ffff:127.0.0.1]", 80), 1, Policy.AGGREGATE);
         Frame.Open back = (Frame.Open) FrameCodec.decode(FrameCodec.encode(open));
         assertEquals("127.0.0.1", back.destination().host());
+    }
+
+    @Test
+    void uplinkSettingsOutsideTheirRangesAreViolations() {
+        for (byte[] body : List.of(
+                new byte[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},                   // weight 0
+                new byte[]{2, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},                 // unknown flag
+                new byte[]{1, 0x27, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},            // weight 10001
+                new byte[]{1, 0, 100, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})) { // negative rate
+            byte[] datagram = new byte[1 + body.length];
+            datagram[0] = (byte) FrameCodec.UPLINK_SETTINGS;
+            System.arraycopy(body, 0, datagram, 1, body.length);
+            BondProtocolException e = assertThrows(BondProtocolException.class, () -> FrameCodec.decodeDatagram(datagram));
+            assertEquals(ErrorCode.PROTOCOL_VIOLATION, e.code());
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ final class FakeUplink implements UplinkView {
     long srttNanos;
     long unacked;
     double rate;
+    double weight = 1.0;
 
     FakeUplink(String name, long srttMillis, double mbitPerSecond) {
         this.name = name;
@@ -38,6 +39,11 @@ final class FakeUplink implements UplinkView {
     @Override
     public long unackedBytes() {
         return unacked;
+    }
+
+    @Override
+    public double weight() {
+        return weight;
     }
 
     @Override

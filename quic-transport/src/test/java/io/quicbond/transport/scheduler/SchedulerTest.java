@@ -78,4 +78,43 @@ class SchedulerTest {
     void policyNamesParseWithDashes() {
         assertEquals(Policy.LOWEST_LATENCY, Policy.parse("lowest-latency"));
     }
+
+    @Test
+    void aBackupUplinkCarriesNothingUnderAnyPolicyWhileAPrimaryIsHealthy() {
+        sat.primary = false;
+        for (Policy p : Policy.values()) {
+            assertFalse(scheduler.mayCarry(p, sat, all, 16384, 100_000_000), p.toString());
+        }
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384, 100_000_000), "primaries still aggregate");
+        lte.healthy = false;
+        dsl.healthy = false;
+        for (Policy p : Policy.values()) {
+            assertTrue(scheduler.mayCarry(p, sat, all, 16384), p + ": the backup takes over when no primary is up");
+        }
+        assertEquals(sat, scheduler.lowestLatency(all));
+    }
+
+    @Test
+    void theLowestLatencyUplinkIsChosenWithinTheActiveTier() {
+        lte.primary = false;
+        assertEquals(dsl, scheduler.lowestLatency(all), "lte has the lowest RTT but is a backup");
+        assertTrue(scheduler.mayCarry(Policy.LOWEST_LATENCY, dsl, all, 1));
+    }
+
+    @Test
+    void aBackupDoesNotCountAsAFasterPathForAPrimary() {
+        lte.primary = false;
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384),
+                "dsl is the fastest primary; lte, a backup, cannot take the chunk instead");
+    }
+
+    @Test
+    void weightMakesAnUplinkLookFasterToTheAggregatePolicy() {
+        long backlog = 100_000; // 20 ms at lte's 40 Mbit/s: dsl (20 Mbit/s, 100 ms RTT) is not worth it
+        assertFalse(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384, backlog));
+        dsl.weight = 4;
+        lte.weight = 0.25;
+        assertTrue(scheduler.mayCarry(Policy.AGGREGATE, dsl, all, 16384, backlog),
+                "weighted up, dsl's delivery time beats the weighted-down lte");
+    }
 }

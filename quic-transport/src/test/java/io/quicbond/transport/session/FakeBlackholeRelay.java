@@ -18,6 +18,7 @@ final class FakeBlackholeRelay implements AutoCloseable {
     private volatile SocketAddress client;
     private volatile boolean blackholed;
     private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
 
     FakeBlackholeRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -41,9 +42,7 @@ final class FakeBlackholeRelay implements AutoCloseable {
                 if (blackholed) {
                     continue;
                 }
-                if (upstream) {
-                    bytesUp.addAndGet(p.getLength());
-                }
+                (upstream ? bytesUp : bytesDown).addAndGet(p.getLength());
                 SocketAddress to = upstream ? target : client;
                 if (to != null) {
                     (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
@@ -61,6 +60,11 @@ final class FakeBlackholeRelay implements AutoCloseable {
     /** Bytes relayed from the client toward the server so far. */
     long bytesUp() {
         return bytesUp.get();
+    }
+
+    /** Bytes relayed from the server toward the client so far. */
+    long bytesDown() {
+        return bytesDown.get();
     }
 
     void blackhole(boolean on) {

@@ -39,6 +39,14 @@ class SchedulerPoliciesTest {
     }
 
     private static Rig rig(Policy policy, boolean... primary) throws Exception {
+        UplinkTuning[] tunings = new UplinkTuning[primary.length];
+        for (int i = 0; i < primary.length; i++) {
+            tunings[i] = UplinkTuning.DEFAULT.withPrimary(primary[i]);
+        }
+        return rig(policy, tunings);
+    }
+
+    private static Rig rig(Policy policy, UplinkTuning... tunings) throws Exception {
         BondSettings settings = BondSettings.defaults().withDefaultPolicy(policy);
         BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
                 new FakeDirectEgress(), settings);
@@ -47,12 +55,12 @@ class SchedulerPoliciesTest {
                 CertificatePin.pinningTrustManager(CertificatePin.of(LoopbackBond.identity().certificate())), "localhost",
                 settings, FlowClassifier.always(policy));
         List<FakeBlackholeRelay> relays = new ArrayList<>();
-        for (int i = 0; i < primary.length; i++) {
+        for (int i = 0; i < tunings.length; i++) {
             FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
             relays.add(relay);
-            client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, primary[i]));
+            client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, tunings[i]));
         }
-        assertTrue(client.awaitUplinks(primary.length, Duration.ofSeconds(20)));
+        assertTrue(client.awaitUplinks(tunings.length, Duration.ofSeconds(20)));
         return new Rig(server, client, relays, new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
     }
 
@@ -177,4 +185,85 @@ class SchedulerPoliciesTest {
     }
 
     private final boolean[] flakyCut = new boolean[1];
+
+    @Test
+    @Timeout(120)
+    void aBackupStaysIdleUnderAggregateUntilItIsRetunedToPrimary() throws Exception {
+        try (Rig rig = rig(Policy.AGGREGATE, true, false)) {
+            FakeBlackholeRelay backup = rig.relays().get(1);
+            long before = backup.bytesUp();
+            upload(rig, LoopbackBond.randomBytes(8 << 20, 31));
+            long idle = backup.bytesUp() - before;
+            assertTrue(idle < 200_000, "backup carried " + idle + " bytes under aggregate while the primary was up");
+
+            assertTrue(rig.client().retune("link1", UplinkTuning.DEFAULT));
+            Thread.sleep(300); // UPLINK_SETTINGS reaches the server; a new flow starts after
+            long beforeSecond = backup.bytesUp();
+            upload(rig, LoopbackBond.randomBytes(24 << 20, 32));
+            long carried = backup.bytesUp() - beforeSecond;
+            assertTrue(carried > 1_000_000, "retuned to primary, link1 carried only " + carried + " bytes of 24 MB");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void rateCapsHoldAnUplinkToItsRateInBothDirections() throws Exception {
+        long capBits = 16_000_000; // 2 MB/s each way on link0; link1 is free
+        try (Rig rig = rig(Policy.AGGREGATE, new UplinkTuning(true, 1.0, capBits, capBits), UplinkTuning.DEFAULT)) {
+            FakeBlackholeRelay capped = rig.relays().get(0);
+            Thread.sleep(300); // the settings reach the server before the download starts
+
+            long upBefore = capped.bytesUp();
+            long start = System.nanoTime();
+            upload(rig, LoopbackBond.randomBytes(16 << 20, 33));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long up = capped.bytesUp() - upBefore;
+            // What the cap allows in that time, plus QUIC's overhead (5 %), the burst, probes and ACK frames.
+            double allowed = capBits / 8.0 * seconds * 1.05 + 300_000;
+            assertTrue(up <= allowed, "link0 sent " + up + " B up in " + seconds + " s; the cap allows " + allowed);
+            assertTrue(rig.relays().get(1).bytesUp() > 8_000_000, "the uncapped link carried the rest");
+
+            long downBefore = capped.bytesDown();
+            start = System.nanoTime();
+            download(rig, 16 << 20);
+            seconds = (System.nanoTime() - start) / 1e9;
+            long down = capped.bytesDown() - downBefore;
+            allowed = capBits / 8.0 * seconds * 1.05 + 300_000;
+            assertTrue(down <= allowed, "link0 carried " + down + " B down in " + seconds + " s; the cap allows " + allowed);
+            assertTrue(rig.relays().get(1).bytesDown() > 8_000_000, "the uncapped link carried the rest");
+        }
+    }
+
+    private static void upload(Rig rig, byte[] data) throws Exception {
+        CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
+        TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
+        try (OutputStream out = flow.output()) {
+            out.write(data);
+        }
+        assertArrayEquals(LoopbackBond.sha256(data), hash.get(90, TimeUnit.SECONDS));
+    }
+
+    /** Reads {@code size} bytes that a local server writes, through the bond, and checks their hash. */
+    private static void download(Rig rig, int size) throws Exception {
+        byte[] data = LoopbackBond.randomBytes(size, 34);
+        CompletableFuture<Void> source = CompletableFuture.runAsync(() -> {
+            try (Socket s = rig.sink().accept(); OutputStream out = s.getOutputStream()) {
+                out.write(data);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, LoopbackBond.THREADS);
+        TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
+        flow.output().close();
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = flow.input()) {
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        source.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(LoopbackBond.sha256(data), md.digest());
+    }
 }

@@ -32,6 +32,12 @@ public final class KwikEngine implements QuicEngine {
 
     @Override
     public QuicLink connect(ClientLinkSpec spec) throws IOException {
+        if (spec.congestionControl() != null && !"reno".equalsIgnoreCase(spec.congestionControl())) {
+            // kwik's sender has NewReno built in; the config validator refuses other names with kwik, so this is a
+            // caller that did not validate.
+            java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik has only NewReno; congestion"
+                    + " control '" + spec.congestionControl() + "' ignored");
+        }
         ResilientDatagramSocket[] socketHolder = new ResilientDatagramSocket[1];
         int window = (int) Math.min(Integer.MAX_VALUE, spec.receiveWindow());
         QuicClientConnection.Builder builder = QuicClientConnection.newBuilder()

@@ -20,4 +20,13 @@ public enum CongestionControl {
     CongestionControl(QuicCongestionControlAlgorithm netty) {
         this.netty = netty;
     }
+
+    /** By its lower-case name: "reno", "cubic", "bbr". */
+    public static CongestionControl parse(String name) {
+        try {
+            return valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown congestion control '" + name + "' (bbr, cubic, reno)");
+        }
+    }
 }

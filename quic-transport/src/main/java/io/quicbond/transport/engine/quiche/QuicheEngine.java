@@ -189,7 +189,9 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
                 .endpointIdentificationAlgorithm(null)
                 .applicationProtocols(spec.alpn())
                 .build();
-        ChannelHandler codec = settings(new QuicClientCodecBuilder(), spec.idleTimeout(), spec.receiveWindow())
+        CongestionControl cc = spec.congestionControl() == null ? congestionControl
+                : CongestionControl.parse(spec.congestionControl());
+        ChannelHandler codec = settings(new QuicClientCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(), cc)
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), sni, server.getPort()))
                 .build();
         Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(codec);
@@ -260,7 +262,8 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         Objects.requireNonNull(onConnection, "onConnection");
         QuicSslContext ssl = serverContext(spec);
         Set<QuicheLink> links = ConcurrentHashMap.newKeySet();
-        QuicServerCodecBuilder builder = settings(new QuicServerCodecBuilder(), spec.idleTimeout(), spec.receiveWindow())
+        QuicServerCodecBuilder builder = settings(new QuicServerCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(),
+                congestionControl)
                 .sslContext(ssl)
                 .tokenHandler(NO_RETRY)
                 .handler(new ChannelInitializer<QuicChannel>() {
@@ -336,10 +339,11 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         }
     }
 
-    private <B extends QuicCodecBuilder<B>> B settings(B builder, Duration idleTimeout, long receiveWindow) {
+    private <B extends QuicCodecBuilder<B>> B settings(B builder, Duration idleTimeout, long receiveWindow,
+                                                       CongestionControl cc) {
         long stream = Math.max(MIN_STREAM_WINDOW, receiveWindow);
         long connection = Math.max(MIN_CONNECTION_WINDOW, 4 * stream);
-        return builder.congestionControlAlgorithm(congestionControl.netty)
+        return builder.congestionControlAlgorithm(cc.netty)
                 .maxIdleTimeout(Math.max(1, idleTimeout.toMillis()), TimeUnit.MILLISECONDS)
                 .maxSendUdpPayloadSize(MAX_SEND_UDP_PAYLOAD)
                 .initialMaxData(connection)
