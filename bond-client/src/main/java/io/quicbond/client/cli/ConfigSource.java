@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** Where a command's configuration comes from: a file, or a share link. */
 final class ConfigSource {
-    @Option(names = "--config", paramLabel = "FILE", description = "The client config (client.json).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The client config (client.json).")
     Path config;
 
     @Option(names = "--link", paramLabel = "LINK",

@@ -36,6 +36,7 @@ public abstract class BondSession {
     private static final long CLOSED_FLOW_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(2);
     /** How often each uplink tells the far end what it received on it, while it receives. */
     private static final long PATH_ACK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long PATH_ACK_SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     protected final byte[] sessionId;
     protected final BondSettings settings;
@@ -282,12 +283,13 @@ public abstract class BondSession {
     }
 
     private void onData(Uplink uplink, Frame.Data d) throws BondProtocolException {
+        // Counted for PATH_ACK whatever becomes of it: the sender counted it as sent on this uplink.
+        uplink.dataReceived.addAndGet(d.payload().length);
         BondFlow f = flows.get(d.flowId());
         if (f == null || f.in == null) {
             return; // a late copy for a flow that has ended
         }
         uplink.received.add(d.payload().length);
-        uplink.dataReceived.addAndGet(d.payload().length);
         f.in.offer(d.offset(), d.payload(), d.fin());
         if (f.in.ackDue(settings.flowWindow() / 4, false)) {
             sendAck(f);
@@ -453,13 +455,22 @@ public abstract class BondSession {
         }
         for (Uplink u : uplinks) {
             long received = u.dataReceived.get();
-            if (received != u.reportedReceived && now - u.reportedAtNanos >= PATH_ACK_INTERVAL_NANOS) {
-                u.reportedReceived = received;
-                u.reportedAtNanos = now;
-                Frame.PathAck ack = new Frame.PathAck(received);
-                if (!u.sendDatagramOnly(ack)) {
-                    u.sendControl(ack);
+            if (received != u.reportedReceived) {
+                if (now - u.reportedAtNanos >= PATH_ACK_INTERVAL_NANOS) {
+                    u.reportedReceived = received;
+                    u.reportedAtNanos = now;
+                    u.reportedReliably = false;
+                    Frame.PathAck ack = new Frame.PathAck(received);
+                    if (!u.sendDatagramOnly(ack)) {
+                        u.sendControl(ack);
+                        u.reportedReliably = true;
+                    }
                 }
+            } else if (!u.reportedReliably && now - u.reportedAtNanos >= PATH_ACK_SETTLE_NANOS) {
+                // Datagrams can be lost; once the count stops moving, the last one goes on the stream, so the far
+                // end never keeps a stale backlog for an uplink that has gone quiet.
+                u.reportedReliably = true;
+                u.sendControl(new Frame.PathAck(received));
             }
         }
     }

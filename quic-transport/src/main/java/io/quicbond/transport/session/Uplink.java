@@ -61,6 +61,7 @@ public final class Uplink implements UplinkView, PathAccount {
     /** What this end last told the far end it received, and when. */
     long reportedReceived;
     long reportedAtNanos;
+    boolean reportedReliably = true;
     final RateMeter sent = new RateMeter();
     final RateMeter received = new RateMeter();
     final RttEstimator rtt;

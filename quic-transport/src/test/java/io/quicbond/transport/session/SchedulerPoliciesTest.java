@@ -234,6 +234,22 @@ class SchedulerPoliciesTest {
         }
     }
 
+    @Test
+    @Timeout(90)
+    void everyUplinksBacklogDrainsToZeroOnceTheFarEndHasEverything() throws Exception {
+        try (Rig rig = rig(Policy.AGGREGATE, true, true)) {
+            upload(rig, LoopbackBond.randomBytes(16 << 20, 35));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            java.util.List<Long> backlog;
+            do {
+                Thread.sleep(50);
+                backlog = rig.client().status().session().uplinks().stream().map(SessionStatus.UplinkStatus::unackedBytes)
+                        .toList();
+            } while (backlog.stream().anyMatch(b -> b > 0) && System.nanoTime() < deadline);
+            assertEquals(java.util.List.of(0L, 0L), backlog, "bytes each uplink still counts as not received");
+        }
+    }
+
     private static void upload(Rig rig, byte[] data) throws Exception {
         CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
         TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
