@@ -161,12 +161,13 @@ public final class Uplink implements UplinkView, PathAccount {
                 RateCap cap = sendCap;
                 long capWait = cap.nanosUntilAvailable(System.nanoTime());
                 if (pos < WRITE_BATCH && capWait == 0) {
-                    Chunk chunk = session.nextChunk(this, CHUNK_BYTES);
+                    // The payload goes straight into the batch, behind room for its header.
+                    int payloadAt = pos + FrameCodec.HEADER_BYTES + FrameCodec.DATA_BODY_OVERHEAD;
+                    Chunk chunk = session.nextChunk(this, CHUNK_BYTES, batch, payloadAt);
                     if (chunk != null) {
                         cap.consume(chunk.length(), System.nanoTime());
-                        pos = FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
-                        System.arraycopy(chunk.payload(), 0, batch, pos, chunk.length());
-                        pos += chunk.length();
+                        FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
+                        pos = payloadAt + chunk.length();
                         sent.add(chunk.length());
                         progress = true;
                     }

@@ -49,7 +49,12 @@ final class QuicheStream implements LinkStream {
     /** Why the connection ended, for error messages; null while it is open. */
     private final Supplier<String> connectionCloseReason;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    /**
+     * Two conditions, so that each received packet wakes only the reader and each write completion only the
+     * writer: with one, a writer blocked on credit was woken (and went back to sleep) for every packet read.
+     */
+    private final Condition readable = lock.newCondition();
+    private final Condition writable = lock.newCondition();
     private final Input input = new Input();
     private final Output output = new Output();
 
@@ -100,13 +105,17 @@ final class QuicheStream implements LinkStream {
                     buf.release();
                     return;
                 }
+                boolean wasEmpty = received.isEmpty();
                 received.add(buf);
                 queuedBytes += buf.readableBytes();
                 if (queuedBytes >= READ_PAUSE_BYTES && channel.config().isAutoRead()) {
                     readPaused = true;
                     channel.config().setAutoRead(false);
                 }
-                changed.signalAll();
+                if (wasEmpty) {
+                    // The reader waits only on an empty queue; more data behind unread data needs no wake-up.
+                    readable.signal();
+                }
             } finally {
                 lock.unlock();
             }
@@ -118,7 +127,7 @@ final class QuicheStream implements LinkStream {
                 lock.lock();
                 try {
                     finReceived = true;
-                    changed.signalAll();
+                    readable.signalAll();
                 } finally {
                     lock.unlock();
                 }
@@ -128,7 +137,7 @@ final class QuicheStream implements LinkStream {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            signal();
+            signalWritable();
         }
 
         @Override
@@ -142,7 +151,8 @@ final class QuicheStream implements LinkStream {
                 if (readFailure == null && !finReceived) {
                     readFailure = failure;
                 }
-                changed.signalAll();
+                readable.signalAll();
+                writable.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -159,17 +169,18 @@ final class QuicheStream implements LinkStream {
                     received.clear();
                     queuedBytes = 0;
                 }
-                changed.signalAll();
+                readable.signalAll();
+                writable.signalAll();
             } finally {
                 lock.unlock();
             }
         }
     }
 
-    private void signal() {
+    private void signalWritable() {
         lock.lock();
         try {
-            changed.signalAll();
+            writable.signalAll();
         } finally {
             lock.unlock();
         }
@@ -216,7 +227,7 @@ final class QuicheStream implements LinkStream {
                         throw closedException("read failed");
                     }
                     try {
-                        changed.await();
+                        readable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }
@@ -266,7 +277,7 @@ final class QuicheStream implements LinkStream {
                 received.forEach(ByteBuf::release);
                 received.clear();
                 queuedBytes = 0;
-                changed.signalAll();
+                readable.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -328,7 +339,7 @@ final class QuicheStream implements LinkStream {
                         return;
                     }
                     try {
-                        changed.await();
+                        writable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }
@@ -368,7 +379,7 @@ final class QuicheStream implements LinkStream {
                                 ? closedException("write failed")
                                 : new IOException("write failed on stream " + channel.streamId() + ": " + cause, cause);
                     }
-                    changed.signalAll();
+                    writable.signalAll();
                 } finally {
                     lock.unlock();
                 }
@@ -411,7 +422,7 @@ final class QuicheStream implements LinkStream {
             try {
                 while (unacceptedBytes > 0 && writeFailure == null && !channelClosed) {
                     try {
-                        changed.await();
+                        writable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }
