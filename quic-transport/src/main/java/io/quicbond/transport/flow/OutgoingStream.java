@@ -24,6 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class OutgoingStream {
     private static final int SEGMENT = 64 * 1024;
+    /**
+     * Acknowledged segments kept for reuse, so that a bulk flow recycles a few arrays instead of allocating 64 KiB
+     * for every 64 KiB written (that was most of a sending JVM's allocation).
+     */
+    private static final int SPARE_SEGMENTS = 2;
 
     private final int flowId;
     private final long bufferLimit;
@@ -35,6 +40,7 @@ public final class OutgoingStream {
     private final ArrayDeque<byte[]> segments = new ArrayDeque<>();
     private int lastSegmentFill = SEGMENT;
     private long segmentsStart;
+    private final ArrayDeque<byte[]> spareSegments = new ArrayDeque<>(SPARE_SEGMENTS);
     private long written;
     private long finalSize = -1;
     private boolean aborted;
@@ -82,7 +88,8 @@ public final class OutgoingStream {
                 int copied = 0;
                 while (copied < room) {
                     if (lastSegmentFill == SEGMENT) {
-                        segments.addLast(new byte[SEGMENT]);
+                        byte[] reused = spareSegments.pollFirst();
+                        segments.addLast(reused != null ? reused : new byte[SEGMENT]);
                         lastSegmentFill = 0;
                     }
                     int n = Math.min(room - copied, SEGMENT - lastSegmentFill);
@@ -130,6 +137,7 @@ public final class OutgoingStream {
             inFlight.clear();
             retransmit.clear();
             segments.clear();
+            spareSegments.clear();
             spaceAvailable.signalAll();
         } finally {
             lock.unlock();
@@ -383,7 +391,10 @@ public final class OutgoingStream {
 
     private void release(long upTo) {
         while (segments.size() > 1 && upTo >= segmentsStart + SEGMENT) {
-            segments.pollFirst();
+            byte[] done = segments.pollFirst();
+            if (spareSegments.size() < SPARE_SEGMENTS) {
+                spareSegments.addLast(done);
+            }
             segmentsStart += SEGMENT;
         }
     }

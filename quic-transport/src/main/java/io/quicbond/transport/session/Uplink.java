@@ -34,7 +34,7 @@ public final class Uplink implements UplinkView, PathAccount {
     private static final Logger LOG = Logger.getLogger(Uplink.class.getName());
     /** Largest DATA payload per frame: small enough to spread a flow over links, large enough to be cheap. */
     static final int CHUNK_BYTES = 16 * 1024;
-    private static final int WRITE_BATCH = 32 * 1024;
+    private static final int WRITE_BATCH = 64 * 1024;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int id;

@@ -63,6 +63,8 @@ final class QuicheStream implements LinkStream {
     private long queuedBytes;
     private boolean readPaused;
     private boolean finReceived;
+    /** Data arrived on an empty queue in this read cycle: the reader is woken when the cycle completes. */
+    private boolean wakeReader;
     private boolean inputClosed;
     private IOException readFailure;
     private long unacceptedBytes;
@@ -113,7 +115,21 @@ final class QuicheStream implements LinkStream {
                     channel.config().setAutoRead(false);
                 }
                 if (wasEmpty) {
-                    // The reader waits only on an empty queue; more data behind unread data needs no wake-up.
+                    // The reader waits only on an empty queue (more data behind unread data needs no wake-up),
+                    // and it is woken once per read cycle of the event loop, not once per packet.
+                    wakeReader = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                if (wakeReader) {
+                    wakeReader = false;
                     readable.signal();
                 }
             } finally {
