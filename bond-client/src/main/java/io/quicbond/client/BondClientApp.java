@@ -67,6 +67,8 @@ public final class BondClientApp implements AutoCloseable {
     private final FlowTransport flows;
     private final VlessClientTransport vless;
     private final List<Ingress> ingresses = new ArrayList<>();
+    /** router.dns.listen: UDP then TCP; empty when off. */
+    private final List<Ingress> routerDns = new ArrayList<>();
     private Ingress socks5;
     private Ingress http;
     private Ingress transparent;
@@ -193,6 +195,13 @@ public final class BondClientApp implements AutoCloseable {
             ClientConfig.Router r = config.router();
             transparent = started(new TransparentIngress(new TransparentSettings(r.tproxyPort(), r.ipv6(),
                     r.dnsIntercept() ? r.dnsResolver() : null, config.bond().udpIdleTimeout()), flows));
+            if (r.dnsListen() != null) {
+                // The router's own resolver (OpenWrt's dnsmasq) asks here, and its queries leave through the bond.
+                routerDns.add(started(new UdpForwardIngress(new UdpForwardSettings(r.dnsListen(), r.dnsResolver(),
+                        config.bond().udpIdleTimeout()), flows)));
+                routerDns.add(started(new TcpForwardIngress(new TcpForwardSettings(r.dnsListen(), r.dnsResolver()),
+                        flows)));
+            }
         }
         statusServer = StatusServer.start(config.statusListen(), this::status, this::reloadFromSource);
     }
@@ -224,7 +233,7 @@ public final class BondClientApp implements AutoCloseable {
             }
         }
         return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), tuning(u),
-                u.congestionControl());
+                u.congestionControl(), u.mark());
     }
 
     /** Tier, weight and caps as configured. */
@@ -235,7 +244,7 @@ public final class BondClientApp implements AutoCloseable {
     /** The spec {@code u} ran with when its interface had {@code address}. */
     private UplinkSpec specFrom(ClientConfig c, ClientConfig.Uplink u, InetAddress address) {
         UplinkSpec spec = new UplinkSpec(u.name(), c.serverFor(u).toSocketAddress(), address, u.bindInterface(), tuning(u),
-                u.congestionControl());
+                u.congestionControl(), u.mark());
         return budgets.exhausted(u.name()) ? spec.withTuning(spec.tuning().withPrimary(false)) : spec;
     }
 
@@ -400,7 +409,12 @@ public final class BondClientApp implements AutoCloseable {
      * data moves to the remaining uplinks. Other changes (ingress, server, user) need a restart.
      */
     public record ReloadResult(List<String> added, List<String> removed, List<String> restarted, List<String> retuned,
-                               boolean restartNeededForOtherChanges, String error) {
+                               boolean restartNeededForOtherChanges, String error, List<String> applied,
+                               List<String> restartNeededFor) {
+        public ReloadResult(List<String> added, List<String> removed, List<String> restarted, List<String> retuned,
+                            boolean restartNeededForOtherChanges, String error) {
+            this(added, removed, restarted, retuned, restartNeededForOtherChanges, error, List.of(), List.of());
+        }
     }
 
     /** Re-reads the configuration (SIGHUP, `bond-client reload`) and applies its uplinks. Thread-safe. */
@@ -424,8 +438,7 @@ public final class BondClientApp implements AutoCloseable {
      */
     public synchronized ReloadResult reloadUplinks(ClientConfig fresh) {
         if (client == null) {
-            return new ReloadResult(List.of(), List.of(), List.of(), List.of(), true, "compat (VLESS) mode has no uplinks to"
-                    + " reload; restart to apply changes");
+            return reloadVless(fresh);
         }
         java.util.Map<String, UplinkSpec> before = new java.util.LinkedHashMap<>();
         for (ClientConfig.Uplink u : config.uplinks()) {
@@ -473,6 +486,55 @@ public final class BondClientApp implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "reload: added " + added + ", removed " + removed + ", restarted " + restarted
                 + ", retuned " + retuned + (other ? "; other changes need a restart" : ""));
         return new ReloadResult(added, removed, restarted, retuned, other, null);
+    }
+
+    /**
+     * Compat mode's reload: a new VLESS server, UUID or MPTCP choice applies to every connection opened from now on
+     * (open ones stay where they are); anything else that changed is listed as needing a restart.
+     */
+    private ReloadResult reloadVless(ClientConfig fresh) {
+        List<String> applied = new ArrayList<>();
+        List<String> restart = new ArrayList<>();
+        ClientConfig.Transport t = fresh.transport();
+        if (!t.isVless()) {
+            restart.add("transport.type (vless to " + t.type() + ")");
+        } else {
+            VlessClientTransport.Target before = vless.target();
+            VlessClientTransport.Target next = new VlessClientTransport.Target(t.server().host(), t.server().port(),
+                    t.uuid(), t.mptcp());
+            if (!before.host().equals(next.host()) || before.port() != next.port()) {
+                applied.add("transport.server " + before + " -> " + next);
+            }
+            if (!before.user().equals(next.user())) {
+                applied.add("transport.uuid");
+            }
+            if (before.mptcp() != next.mptcp()) {
+                applied.add("transport.mptcp " + before.mptcp() + " -> " + next.mptcp());
+            }
+            vless.retarget(next);
+            if (!t.udpIdleTimeout().equals(config.transport().udpIdleTimeout())) {
+                restart.add("transport.udp_idle_timeout_s");
+            }
+        }
+        ClientConfig previous = config;
+        if (!java.util.Objects.equals(fresh.socks5(), previous.socks5())) {
+            restart.add("socks5");
+        }
+        if (!java.util.Objects.equals(fresh.http(), previous.http())) {
+            restart.add("http");
+        }
+        if (!java.util.Objects.equals(fresh.forwards(), previous.forwards())) {
+            restart.add("forwards");
+        }
+        if (!java.util.Objects.equals(fresh.router(), previous.router())) {
+            restart.add("router");
+        }
+        if (!fresh.bond().equals(previous.bond())) {
+            restart.add("bond");
+        }
+        LOG.log(System.Logger.Level.INFO, "reload (compat mode): applied " + applied
+                + (restart.isEmpty() ? "" : "; needs a restart: " + restart));
+        return new ReloadResult(List.of(), List.of(), List.of(), List.of(), !restart.isEmpty(), null, applied, restart);
     }
 
     public ClientConfig config() {
@@ -530,11 +592,21 @@ public final class BondClientApp implements AutoCloseable {
             fw.add(new StatusDocument.Forward(f.protocol().name().toLowerCase(Locale.ROOT),
                     HostPort.format(forwards.get(i).boundAddress()), HostPort.of(f.to()).toString()));
         }
+        StatusDocument.Transparent tp = null;
+        if (transparent instanceof TransparentIngress t) {
+            ClientConfig.Router r = config.router();
+            TransparentIngress.Counts n = t.counts();
+            tp = new StatusDocument.Transparent(HostPort.format(n.listen()), n.ipv6(), n.tcpOpen(), n.tcpAccepted(),
+                    n.udpOpen(), n.udpStarted(), routerDns.isEmpty() ? null : HostPort.format(routerDns.getFirst()
+                    .boundAddress()), !r.dnsIntercept() ? null
+                    : r.dnsResolver() == null ? "original" : HostPort.of(r.dnsResolver()).toString());
+        }
         StatusDocument.Ingresses in = new StatusDocument.Ingresses(HostPort.format(socks5Address()),
-                HostPort.format(httpAddress()), fw, statusServer == null ? null : HostPort.format(statusServer.address()));
+                HostPort.format(httpAddress()), fw, statusServer == null ? null : HostPort.format(statusServer.address()),
+                tp);
         if (client == null) {
-            ClientConfig.Transport t = config.transport();
-            return new StatusDocument(null, List.of(), in, List.of(), new StatusDocument.Vless(t.server().toString(), t.mptcp(),
+            VlessClientTransport.Target t = vless.target();
+            return new StatusDocument(null, List.of(), in, List.of(), new StatusDocument.Vless(t.toString(), t.mptcp(),
                     vless.connections(), vless.mptcpConnections()));
         }
         return StatusDocument.of(client.status(), in, budgets == null ? List.of() : budgets.status());

@@ -256,4 +256,32 @@ class BondClientAppTest {
             assertEquals(1, other.forwardAddresses().size());
         }
     }
+
+    @Test
+    void reloadInVlessModeSendsNewFlowsToTheNewServerAndNamesWhatNeedsARestart() throws Exception {
+        String json = """
+                {"transport": {"type": "vless", "server": "192.0.2.1:16384",
+                               "uuid": "b831381d-6324-4d53-ad4f-8cda48b30811"},
+                 "socks5": {"listen": "127.0.0.1:0"}, "status_listen": "127.0.0.1:0"}""";
+        ClientConfig fresh = ClientConfig.parse(json.replace("192.0.2.1:16384", "192.0.2.2:16385")
+                .replace("b831381d-6324-4d53-ad4f-8cda48b30811", "0b6c4f0e-1111-4222-8333-944445555666")
+                .replace("\"status_listen\"", "\"http\": {\"listen\": \"127.0.0.1:0\"}, \"status_listen\""), "fresh.json");
+        try (BondClientApp vlessApp = BondClientApp.start(ClientConfig.parse(json, "client.json"))) {
+            vlessApp.setConfigReader(() -> fresh);
+            HttpResponse<String> r;
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                r = http.send(HttpRequest.newBuilder(URI.create("http://" + HostPort.format(vlessApp.statusAddress())
+                        + "/reload")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            }
+            JsonNode result = JsonMapper.builder().build().readTree(r.body());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(result.path("error").isNull(), r.body());
+            assertEquals("transport.server 192.0.2.1:16384 -> 192.0.2.2:16385", result.path("applied").get(0).asText(), r.body());
+            assertEquals("transport.uuid", result.path("applied").get(1).asText(), r.body());
+            assertEquals("http", result.path("restart_needed_for").get(0).asText(), r.body());
+            assertEquals("192.0.2.2:16385", vlessApp.status().vless().server());
+            assertEquals(java.util.UUID.fromString("0b6c4f0e-1111-4222-8333-944445555666"),
+                    vlessApp.vlessTransport().target().user());
+        }
+    }
 }

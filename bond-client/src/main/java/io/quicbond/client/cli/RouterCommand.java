@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "router", mixinStandardHelpOptions = true,
         description = {"Router mode: send the LAN's TCP and UDP (IPv4 and IPv6) into the bond with nftables TPROXY.",
                 "up installs the nftables table and the policy-routing rule and route (idempotent),",
-                "down removes exactly those, status shows what is installed. 'run' must be running for traffic to flow."})
+                "down removes exactly those (--keep-fail-closed: all but router.fail_closed's drop),",
+                "status shows what is installed and whether the client listens. 'run' must be running for traffic to flow."})
 final class RouterCommand {
     static final String DEFAULT_CONFIG = "/etc/quicbond/client.json";
 
@@ -53,21 +54,39 @@ final class RouterCommand {
         }
         out.println("router up: LAN interfaces " + c.router().lanInterfaces() + " -> TPROXY port "
                 + c.router().tproxyPort() + ", nft table inet " + c.router().nftTable() + ", fwmark " + plan.mark()
-                + ", route table " + c.router().routeTable() + (c.router().ipv6() ? ", IPv4 and IPv6" : ", IPv4 only"));
+                + ", route table " + c.router().routeTable() + (c.router().ipv6() ? ", IPv4 and IPv6" : ", IPv4 only")
+                + (c.router().failClosed() ? ", fail-closed" : ""));
         out.flush();
         return ExitCodes.OK;
     }
 
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove the router rules (whatever of them is present).")
     int down(@Option(names = "--config", paramLabel = "FILE", defaultValue = DEFAULT_CONFIG,
-                     description = "The client config (default ${DEFAULT-VALUE}).") Path config) throws Exception {
-        ClientConfig.Router r = router(ClientConfig.load(config), config);
+                     description = "The client config (default ${DEFAULT-VALUE}).") Path config,
+             @Option(names = "--keep-fail-closed", description = {"With router.fail_closed: leave the LAN cut off"
+                     + " from the uplinks (the services' stop uses this); without it, the same as plain down."})
+             boolean keepFailClosed) throws Exception {
+        ClientConfig c = ClientConfig.load(config);
+        ClientConfig.Router r = router(c, config);
+        boolean kept = keepFailClosed && r.failClosed();
         try {
-            new RouterSetup(shell).down(r.nftTable(), r.fwmark(), r.routeTable());
+            if (kept) {
+                RouterPlan plan;
+                try {
+                    plan = RouterPlan.of(c);
+                } catch (UnknownHostException e) {
+                    // Without the servers' addresses the LAN only loses direct access to them; the drop matters more.
+                    plan = RouterPlan.of(r, java.util.List.of());
+                }
+                new RouterSetup(shell).downKeepingFailClosed(plan);
+            } else {
+                new RouterSetup(shell).down(r.nftTable(), r.fwmark(), r.routeTable());
+            }
         } catch (RouterSetupException e) {
             throw new ExitCodes.CommandFailure(ExitCodes.FAILURE, "bond-client router down: " + e.getMessage());
         }
-        spec.commandLine().getOut().println("router down: removed");
+        spec.commandLine().getOut().println(kept ? "router down: diversion removed; fail-closed drop kept (LAN cut off"
+                + " from the uplinks until 'router up'; plain 'router down' removes it)" : "router down: removed");
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;
     }
@@ -75,15 +94,42 @@ final class RouterCommand {
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show which router rules are installed.")
     int status(@Option(names = "--config", paramLabel = "FILE", defaultValue = DEFAULT_CONFIG,
                        description = "The client config (default ${DEFAULT-VALUE}).") Path config) throws Exception {
-        ClientConfig.Router r = router(ClientConfig.load(config), config);
+        ClientConfig c = ClientConfig.load(config);
+        ClientConfig.Router r = router(c, config);
         PrintWriter out = spec.commandLine().getOut();
+        String summary;
         try {
-            new RouterSetup(shell).status(r.nftTable(), r.fwmark(), r.routeTable()).forEach(out::println);
+            java.util.List<String> lines = new RouterSetup(shell).status(r.nftTable(), r.fwmark(), r.routeTable());
+            summary = RouterSetup.summary(lines, r.ipv6(), r.failClosed());
+            out.println(summary);
+            lines.forEach(out::println);
         } catch (RouterSetupException e) {
             throw new ExitCodes.CommandFailure(ExitCodes.FAILURE, "bond-client router status: " + e.getMessage());
         }
+        out.println("client transparent ingress: " + ingressState(c));
         out.flush();
-        return ExitCodes.OK;
+        return summary.endsWith(": active") ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    /** The running client's transparent ingress, from its status endpoint, in words. */
+    static String ingressState(ClientConfig c) {
+        String url = "http://" + io.quicbond.client.config.HostPort.format(c.statusListen()) + "/status";
+        try (var http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build()) {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var tp = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("ingress")
+                    .path("transparent");
+            if (!tp.isObject()) {
+                return "not running (the client at " + url + " has no router ingress; restart it with this config)";
+            }
+            return "listening on " + tp.path("listen").asText() + " (tcp " + tp.path("tcp_open").asInt() + " open, udp "
+                    + tp.path("udp_open").asInt() + " open)";
+        } catch (java.io.IOException e) {
+            return "not reachable at " + url + " (is 'bond-client run' running?): " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "not checked (interrupted)";
+        }
     }
 
     private static ClientConfig.Router router(ClientConfig c, Path file) throws ExitCodes.CommandFailure {

@@ -95,6 +95,9 @@ final class RunCommand implements Callable<Integer> {
                 if (r.error() != null) {
                     err.println("bond-client: reload failed: " + r.error());
                     err.flush();
+                } else if (!r.restartNeededFor().isEmpty()) {
+                    err.println("bond-client: reload: restart to apply " + String.join(", ", r.restartNeededFor()));
+                    err.flush();
                 }
             }));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {

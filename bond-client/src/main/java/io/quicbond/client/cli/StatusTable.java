@@ -51,6 +51,20 @@ final class StatusTable {
         if (!listeners.isEmpty()) {
             out.append("ingress ").append(String.join(", ", listeners)).append('\n');
         }
+        JsonNode tp = ingress.path("transparent");
+        if (tp.isObject()) {
+            out.append("router  tproxy ").append(tp.path("listen").asText()).append(tp.path("ipv6").asBoolean() ? " (+ IPv6)" : "")
+                    .append("  tcp ").append(tp.path("tcp_open").asInt()).append(" open / ")
+                    .append(tp.path("tcp_accepted").asLong()).append(" accepted")
+                    .append("  udp ").append(tp.path("udp_open").asInt()).append(" open / ")
+                    .append(tp.path("udp_started").asLong()).append(" started")
+                    .append("  dns ").append(tp.hasNonNull("dns_resolver") ? "-> " + tp.get("dns_resolver").asText()
+                            : "not intercepted");
+            if (tp.hasNonNull("dns_listen")) {
+                out.append(", local upstream ").append(tp.get("dns_listen").asText());
+            }
+            out.append('\n');
+        }
         out.append('\n');
 
         Map<String, JsonNode> attached = new LinkedHashMap<>();

@@ -165,13 +165,22 @@ public record ClientConfig(Server server, String user, String secret, String eng
      * @param downBitsPerSecond download cap (the server applies it); 0 = none
      * @param budget            data budget; null = none
      * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (quiche: bbr; kwik: reno only)
+     * @param mark              SO_MARK of the uplink's socket, for {@code ip rule fwmark M table T} per WAN; 0 = none
      */
     public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
                          boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
-                         String congestionControl) {
+                         String congestionControl, long mark) {
+        /** With no socket mark. */
+        public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
+                      boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
+                      String congestionControl) {
+            this(name, bindAddress, bindInterface, server, primary, enabled, weight, upBitsPerSecond, downBitsPerSecond,
+                    budget, congestionControl, 0);
+        }
+
         /** An enabled uplink with default weight, no caps, no budget and the engine's congestion control. */
         public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
-            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null);
+            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null, 0);
         }
     }
 
@@ -251,10 +260,23 @@ public record ClientConfig(Server server, String user, String secret, String eng
      * @param dnsIntercept  capture DNS (TCP and UDP port 53) to any address, the router's own included; default true
      * @param dnsResolver   where captured DNS goes through the bond; default 1.1.1.1:53; null = the query's own
      *                      destination ("original")
+     * @param dnsListen     a local TCP and UDP DNS port (e.g. 127.0.0.1:5353) whose queries go to {@code dnsResolver}
+     *                      through the bond: the upstream for a resolver on the router itself (OpenWrt's dnsmasq);
+     *                      null = none (the default)
+     * @param failClosed    {@code router up} also drops LAN traffic forwarded to the uplinks, so that nothing leaks
+     *                      while the client is not running; default false
      */
     public record Router(int tproxyPort, List<String> lanInterfaces, List<io.quicbond.client.rules.Cidr> bypass,
                          long fwmark, int routeTable, boolean ipv6, String nftTable, boolean dnsIntercept,
-                         Destination dnsResolver) {
+                         Destination dnsResolver, InetSocketAddress dnsListen, boolean failClosed) {
+        /** With no local DNS port and fail-open. */
+        public Router(int tproxyPort, List<String> lanInterfaces, List<io.quicbond.client.rules.Cidr> bypass,
+                      long fwmark, int routeTable, boolean ipv6, String nftTable, boolean dnsIntercept,
+                      Destination dnsResolver) {
+            this(tproxyPort, lanInterfaces, bypass, fwmark, routeTable, ipv6, nftTable, dnsIntercept, dnsResolver,
+                    null, false);
+        }
+
         public Router {
             lanInterfaces = List.copyOf(lanInterfaces);
             bypass = List.copyOf(bypass);

@@ -70,11 +70,11 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record UplinkFile(String name, String bindAddress, @JsonProperty("interface") String bindInterface, String server,
                       Boolean primary, Boolean enabled, Double weight, Double maxUpMbit, Double maxDownMbit,
-                      BudgetFile budget, String congestionControl) {
+                      BudgetFile budget, String congestionControl, Long mark) {
         UplinkFile withDefaults() {
             return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY),
                     or(enabled, true), or(weight, DEFAULT_WEIGHT), or(maxUpMbit, 0.0), or(maxDownMbit, 0.0),
-                    budget == null ? null : budget.withDefaults(), congestionControl);
+                    budget == null ? null : budget.withDefaults(), congestionControl, or(mark, 0L));
         }
     }
 
@@ -134,19 +134,20 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record RouterFile(Integer tproxyPort, List<String> lanInterfaces, List<String> bypass, Long fwmark, Long routeTable,
-                      Boolean ipv6, String nftTable, DnsFile dns) {
+                      Boolean ipv6, String nftTable, DnsFile dns, Boolean failClosed) {
         RouterFile withDefaults() {
             return new RouterFile(or(tproxyPort, DEFAULT_TPROXY_PORT), or(lanInterfaces, DEFAULT_LAN_INTERFACES),
                     or(bypass, List.of()), or(fwmark, DEFAULT_FWMARK), or(routeTable, DEFAULT_ROUTE_TABLE),
-                    or(ipv6, true), or(nftTable, DEFAULT_NFT_TABLE), or(dns, new DnsFile(null, null)).withDefaults());
+                    or(ipv6, true), or(nftTable, DEFAULT_NFT_TABLE), or(dns, new DnsFile(null, null, null)).withDefaults(),
+                    or(failClosed, false));
         }
     }
 
     /** {@code resolver} "original" keeps each query's own destination. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record DnsFile(Boolean intercept, String resolver) {
+    record DnsFile(Boolean intercept, String resolver, String listen) {
         DnsFile withDefaults() {
-            return new DnsFile(or(intercept, true), or(resolver, DEFAULT_DNS_RESOLVER));
+            return new DnsFile(or(intercept, true), or(resolver, DEFAULT_DNS_RESOLVER), listen);
         }
     }
 
@@ -189,7 +190,7 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                     u.weight(), u.upBitsPerSecond() / 1e6, u.downBitsPerSecond() / 1e6,
                     u.budget() == null ? null : new BudgetFile(u.budget().bytes() / 1e9,
                             u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay()),
-                    u.congestionControl()));
+                    u.congestionControl(), u.mark() == 0 ? null : u.mark()));
         }
         Socks5File socks5 = null;
         if (c.socks5() != null) {
@@ -230,7 +231,8 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
         }
         return new RouterFile(r.tproxyPort(), r.lanInterfaces(), r.bypass().stream().map(Cidr::toString).toList(),
                 r.fwmark(), (long) r.routeTable(), r.ipv6(), r.nftTable(), new DnsFile(r.dnsIntercept(),
-                r.dnsResolver() == null ? "original" : HostPort.of(r.dnsResolver()).toString()));
+                r.dnsResolver() == null ? "original" : HostPort.of(r.dnsResolver()).toString(),
+                r.dnsListen() == null ? null : HostPort.format(r.dnsListen())), r.failClosed());
     }
 
     /** "lowest-latency", as {@code Policy.parse} reads it. */

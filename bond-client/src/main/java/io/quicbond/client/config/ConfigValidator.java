@@ -113,6 +113,15 @@ final class ConfigValidator {
         }
         ClientConfig.Bond bond = bond(f.bond());
         ClientConfig.Router router = f.router() == null ? null : router(f.router());
+        if (router != null) {
+            for (int i = 0; i < uplinks.size(); i++) {
+                if (uplinks.get(i).mark() != 0 && uplinks.get(i).mark() == router.fwmark()) {
+                    // The policy rule "fwmark M lookup T" would deliver the uplink's own packets back to this host.
+                    problem("uplinks[" + i + "].mark", "must differ from router.fwmark (0x"
+                            + Long.toHexString(router.fwmark()) + "): that mark sends packets into the bond");
+                }
+            }
+        }
         if (f.socks5() == null && f.http() == null && f.forwards().isEmpty() && f.router() == null) {
             problems.add(source + ": no ingress: add \"socks5\", \"http\", \"forwards\" or \"router\"");
         }
@@ -278,8 +287,10 @@ final class ConfigValidator {
                         + ConfigText.quote(cc) + "; use \"engine\": \"quiche\" for bbr or cubic");
                 cc = null;
             }
+            range(path + ".mark", u.mark(), 0, 0xFFFF_FFFFL);
+            long mark = u.mark() >= 0 && u.mark() <= 0xFFFF_FFFFL ? u.mark() : 0;
             out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
-                    weight, up, down, budget, cc));
+                    weight, up, down, budget, cc, mark));
         }
         return out;
     }
@@ -492,9 +503,19 @@ final class ConfigValidator {
             HostPort hp = parse("router.dns.resolver", r.dns().resolver(), HostPort::parse);
             resolver = hp == null ? null : parse("router.dns.resolver", hp.host(), h -> new Destination(h, hp.port()));
         }
+        InetSocketAddress dnsListen = null;
+        if (r.dns().listen() != null) {
+            dnsListen = listen("router.dns.listen", r.dns().listen(), udpListeners);
+            if (dnsListen != null) {
+                tcpListeners.add(new Listener("router.dns.listen", dnsListen));
+            }
+            if (resolver == null && "original".equals(r.dns().resolver())) {
+                problem("router.dns.listen", "needs a router.dns.resolver to send the queries to (not \"original\")");
+            }
+        }
         return new ClientConfig.Router(r.tproxyPort(), r.lanInterfaces().stream().map(String::valueOf).toList(), bypass,
                 r.fwmark(), (int) Math.clamp(r.routeTable(), 0, Integer.MAX_VALUE), r.ipv6(), r.nftTable(),
-                r.dns().intercept(), resolver);
+                r.dns().intercept(), resolver, dnsListen, r.failClosed());
     }
 
     private void range(String path, long value, long min, long max) {

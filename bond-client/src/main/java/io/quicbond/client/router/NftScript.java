@@ -15,25 +15,55 @@ public final class NftScript {
     private NftScript() {
     }
 
-    /** The whole script for {@code plan}. */
+    /** The whole script for {@code plan}: the diversion, and with {@code router.fail_closed} the forward drop. */
     public static String render(RouterPlan plan) {
+        return render(plan, true);
+    }
+
+    /**
+     * Only the forward drop of {@code router.fail_closed} (with its bypass sets), replacing the whole table: what
+     * {@code router down --keep-fail-closed} leaves while the client is stopped, so that the LAN reaches nothing
+     * beyond the bypass ranges until the client and {@code router up} are back.
+     */
+    public static String renderFailClosedOnly(RouterPlan plan) {
+        return render(plan, false);
+    }
+
+    private static String render(RouterPlan plan, boolean divert) {
         var r = plan.router();
         String table = r.nftTable();
         String port = Integer.toString(r.tproxyPort());
         String mark = plan.mark();
         StringBuilder s = new StringBuilder();
-        s.append("# bond-client router up: LAN traffic into the transparent ingress (TPROXY). Removed by 'router down'.\n");
+        s.append(divert ? "# bond-client router up: LAN traffic into the transparent ingress (TPROXY). Removed by 'router down'.\n"
+                : "# bond-client router down --keep-fail-closed: the LAN is cut off until 'router up'. Removed by 'router down'.\n");
         s.append("table inet ").append(table).append('\n');
         s.append("delete table inet ").append(table).append('\n');
         s.append("table inet ").append(table).append(" {\n");
         set(s, "bypass_v4", "ipv4_addr", plan.bypass4());
-        if (r.ipv6()) {
+        boolean v6Set = r.ipv6() || r.failClosed();
+        if (v6Set) {
             set(s, "bypass_v6", "ipv6_addr", plan.bypass6());
+        }
+        if (r.failClosed()) {
+            // Diverted traffic is delivered locally (hook input), never forwarded: what reaches hook forward from the
+            // LAN is what the bond does not carry (other protocols, IPv6 when off) or everything while the diversion
+            // is gone. Dropping it keeps the uplinks from seeing LAN traffic; the bypass ranges stay reachable.
+            s.append("\tchain fail_closed {\n");
+            s.append("\t\ttype filter hook forward priority filter - 1; policy accept;\n");
+            s.append("\t\tiifname != ").append(lanSet(r.lanInterfaces())).append(" return\n");
+            s.append("\t\tip daddr @bypass_v4 return\n");
+            s.append("\t\tip6 daddr @bypass_v6 return\n");
+            s.append("\t\tcounter drop comment \"quicbond fail-closed\"\n");
+            s.append("\t}\n");
+        }
+        if (!divert) {
+            s.append("}\n");
+            return s.toString();
         }
         s.append("\tchain prerouting {\n");
         s.append("\t\ttype filter hook prerouting priority mangle; policy accept;\n");
-        s.append("\t\tiifname != { ").append(r.lanInterfaces().stream().map(i -> "\"" + i + "\"")
-                .collect(Collectors.joining(", "))).append(" } return\n");
+        s.append("\t\tiifname != ").append(lanSet(r.lanInterfaces())).append(" return\n");
         if (!r.ipv6()) {
             s.append("\t\tmeta nfproto ipv6 return\n");
         }
@@ -59,6 +89,10 @@ public final class NftScript {
         s.append("\t}\n");
         s.append("}\n");
         return s.toString();
+    }
+
+    private static String lanSet(List<String> interfaces) {
+        return "{ " + interfaces.stream().map(i -> "\"" + i + "\"").collect(Collectors.joining(", ")) + " }";
     }
 
     private static void set(StringBuilder s, String name, String type, List<String> elements) {

@@ -69,12 +69,40 @@ public final class RouterSetup {
         }
     }
 
-    /** What is installed now, one line per part. */
+    /**
+     * As {@link #down}, but with {@code router.fail_closed} the table is replaced by one holding only the forward
+     * drop ({@link NftScript#renderFailClosedOnly}), so that the LAN stays cut off from the uplinks while the client
+     * is stopped. Without fail_closed, the same as {@link #down}.
+     *
+     * @throws RouterSetupException when nft or ip refuses
+     */
+    public void downKeepingFailClosed(RouterPlan plan) throws RouterSetupException {
+        var r = plan.router();
+        if (!r.failClosed()) {
+            down(r.nftTable(), r.fwmark(), r.routeTable());
+            return;
+        }
+        must(run(NftScript.renderFailClosedOnly(plan), "nft", "-f", "-"), "nft -f (the fail-closed table)");
+        String mark = plan.mark();
+        String table = Integer.toString(r.routeTable());
+        for (String family : new String[]{"-4", "-6"}) {
+            deleteRules(family, mark, table);
+            deleteRoute(family, table);
+        }
+    }
+
+    /** What is installed now, one line per part; see {@link #summary} for the verdict. */
     public List<String> status(String nftTable, long fwmark, int routeTable) throws RouterSetupException {
         String mark = "0x" + Long.toHexString(fwmark);
         List<String> lines = new ArrayList<>();
-        lines.add("nft table inet " + nftTable + ": "
-                + (run(null, "nft", "list", "table", "inet", nftTable).ok() ? "installed" : "absent"));
+        Shell.Result listed = run(null, "nft", "list", "table", "inet", nftTable);
+        lines.add("nft table inet " + nftTable + ": " + (listed.ok() ? "installed" : "absent"));
+        if (listed.ok()) {
+            boolean divert = listed.out().contains("chain prerouting") && listed.out().contains("tproxy");
+            lines.add("nft TPROXY diversion (chain prerouting): " + (divert ? "installed" : "absent"));
+            lines.add("nft fail-closed drop (chain fail_closed): "
+                    + (listed.out().contains("chain fail_closed") ? "installed" : "absent"));
+        }
         for (String family : new String[]{"-4", "-6"}) {
             String v = "-4".equals(family) ? "IPv4" : "IPv6";
             Shell.Result rules = run(null, "ip", family, "rule", "show");
@@ -85,6 +113,37 @@ public final class RouterSetup {
             lines.add(v + " route local default dev lo table " + routeTable + ": " + (route ? "installed" : "absent"));
         }
         return lines;
+    }
+
+    /**
+     * One line that says whether router mode is in place, from {@link #status}'s lines and what the config asks:
+     * "active" (every part installed), "inactive" (nothing), "fail-closed" (only the drop: the LAN is cut off),
+     * or "partial" with what is missing.
+     */
+    public static String summary(List<String> statusLines, boolean ipv6, boolean failClosed) {
+        List<String> missing = new ArrayList<>();
+        List<String> present = new ArrayList<>();
+        for (String line : statusLines) {
+            String part = line.substring(0, line.lastIndexOf(':'));
+            boolean wanted = (ipv6 || !part.startsWith("IPv6")) && (failClosed || !part.contains("fail-closed"));
+            if (line.endsWith(": installed")) {
+                present.add(part);
+            } else if (wanted) {
+                missing.add(part);
+            }
+        }
+        boolean onlyDrop = present.stream().allMatch(p -> p.startsWith("nft table") || p.contains("fail-closed"))
+                && present.stream().anyMatch(p -> p.contains("fail-closed"));
+        if (onlyDrop) {
+            return "router mode: fail-closed (the LAN is cut off from the uplinks until 'router up')";
+        }
+        if (missing.isEmpty()) {
+            return "router mode: active";
+        }
+        if (present.isEmpty()) {
+            return "router mode: inactive";
+        }
+        return "router mode: partial, missing " + String.join("; ", missing) + " (run 'router up', or 'router down')";
     }
 
     private void deleteRules(String family, String mark, String table) throws RouterSetupException {

@@ -44,7 +44,23 @@ public record StatusDocument(SessionStatus session, List<ClientStatus.Configured
      * @param forwards in configuration order
      * @param status   this endpoint's address
      */
-    public record Ingresses(String socks5, String http, List<Forward> forwards, String status) {
+    public record Ingresses(String socks5, String http, List<Forward> forwards, String status, Transparent transparent) {
+        public Ingresses(String socks5, String http, List<Forward> forwards, String status) {
+            this(socks5, http, forwards, status, null);
+        }
+    }
+
+    /**
+     * Router mode's transparent ingress; absent when router mode is off.
+     *
+     * @param listen       TCP and UDP TPROXY port, e.g. "0.0.0.0:4435" (and [::] with {@code ipv6})
+     * @param tcpOpen      TCP connections open; {@code tcpAccepted} since start
+     * @param udpOpen      UDP flows open; {@code udpStarted} since start
+     * @param dnsListen    router.dns.listen (the local resolver's upstream through the bond); null when off
+     * @param dnsResolver  where intercepted DNS goes; "original" = each query's own destination; null = not intercepted
+     */
+    public record Transparent(String listen, boolean ipv6, int tcpOpen, long tcpAccepted, int udpOpen, long udpStarted,
+                              String dnsListen, String dnsResolver) {
     }
 
     public record Forward(String protocol, String listen, String to) {

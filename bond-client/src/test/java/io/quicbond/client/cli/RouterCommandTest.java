@@ -72,4 +72,29 @@ class RouterCommandTest {
         }
         assertEquals(List.of(), commands);
     }
+
+    @Test
+    void downKeepingFailClosedLeavesTheDropAndPlainDownRemovesIt(@TempDir Path dir) throws Exception {
+        Path file = config(dir, "{\"fail_closed\": true}");
+        var kept = BondClientCommandTest.run("router", "down", "--keep-fail-closed", "--config", file.toString());
+        assertEquals(0, kept.code(), kept.err());
+        assertTrue(kept.out().startsWith("router down: diversion removed; fail-closed drop kept"), kept.out());
+        assertTrue(commands.getFirst().startsWith("nft -f - <<"), commands.toString());
+        assertTrue(commands.contains("ip -4 rule del fwmark 0x1151 lookup 4433"), commands.toString());
+        commands.clear();
+        var plain = BondClientCommandTest.run("router", "down", "--config", file.toString());
+        assertEquals(0, plain.code(), plain.err());
+        assertEquals("nft list table inet quicbond", commands.getFirst());
+    }
+
+    @Test
+    void statusGivesAVerdictFirstAndTheClientsIngressLastAndFailsWhenNotActive(@TempDir Path dir) throws Exception {
+        Path file = config(dir, "{}");
+        var r = BondClientCommandTest.run("router", "status", "--config", file.toString());
+        // The recording shell lists an empty table: no diversion chain, so router mode is not active.
+        assertEquals(ExitCodes.FAILURE, r.code(), r.out() + r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.getFirst().startsWith("router mode: partial, missing nft TPROXY diversion"), r.out());
+        assertTrue(lines.getLast().startsWith("client transparent ingress: "), r.out());
+    }
 }

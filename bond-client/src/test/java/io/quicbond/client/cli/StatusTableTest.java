@@ -39,4 +39,20 @@ class StatusTableTest {
                 dsl0    connecting       -       -        -           -         -           -         -  last error: timed out
                 """, table);
     }
+
+    @Test
+    void routerModeShowsItsTransparentIngressAndDns() throws Exception {
+        String json = """
+                { "session": { "session_id": "01", "user": "r", "tcp_flows": 0, "udp_flows": 0, "reinjected_bytes": 0,
+                               "uplinks": [] },
+                  "configured": [],
+                  "ingress": { "socks5": null, "http": null, "forwards": [], "status": "127.0.0.1:7071",
+                               "transparent": { "listen": "0.0.0.0:4435", "ipv6": true, "tcp_open": 2, "tcp_accepted": 17,
+                                                "udp_open": 1, "udp_started": 5, "dns_listen": "127.0.0.1:5353",
+                                                "dns_resolver": "1.1.1.1:53" } } }
+                """;
+        String table = StatusTable.render(JsonMapper.builder().build().readTree(json));
+        assertEquals("router  tproxy 0.0.0.0:4435 (+ IPv6)  tcp 2 open / 17 accepted  udp 1 open / 5 started"
+                + "  dns -> 1.1.1.1:53, local upstream 127.0.0.1:5353", table.lines().toList().get(1));
+    }
 }

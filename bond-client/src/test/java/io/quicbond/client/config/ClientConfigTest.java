@@ -477,4 +477,33 @@ class ClientConfigTest {
                         + " 127.0.0.1:1080 or [::1]:1080)"),
                 assertThrows(ConfigException.class, () -> c.withSocks5Listen("nowhere:1")).problems());
     }
+
+    @Test
+    void uplinkMarkIsReadWrittenBackAndKeptApartFromTheRouterMark() throws Exception {
+        ClientConfig c = parse(minimalReplacing("{ \"name\": \"wan0\" }", "{ \"name\": \"wan0\", \"mark\": 257 }"));
+        assertEquals(257, c.uplinks().getFirst().mark());
+        assertEquals(c, parse(c.toJson(true)));
+        assertEquals(0, parse(ConfigFixtures.minimal()).uplinks().getFirst().mark());
+        List<String> p = problems(minimalReplacing("{ \"name\": \"wan0\" }", "{ \"name\": \"wan0\", \"mark\": -1 }"));
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("client.json: uplinks[0].mark:")), p.toString());
+        List<String> same = problems(minimalWith("\"router\": {\"fwmark\": 4433}").replace("{ \"name\": \"wan0\" }",
+                "{ \"name\": \"wan0\", \"mark\": 4433 }"));
+        assertTrue(same.stream().anyMatch(l -> l.startsWith("client.json: uplinks[0].mark: must differ from router.fwmark")),
+                same.toString());
+    }
+
+    @Test
+    void failClosedAndTheLocalDnsPortAreReadAndWrittenBack() throws Exception {
+        ClientConfig d = parse(minimalWith("\"router\": {}"));
+        assertFalse(d.router().failClosed());
+        assertEquals(null, d.router().dnsListen());
+        ClientConfig c = parse(minimalWith("\"router\": {\"fail_closed\": true, \"dns\": {\"listen\": \"127.0.0.1:5353\"}}"));
+        assertTrue(c.router().failClosed());
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 5353), c.router().dnsListen());
+        assertEquals(c, parse(c.toJson(true)));
+        List<String> p = problems(minimalWith("\"router\": {\"dns\": {\"listen\": \"127.0.0.1:5353\", \"resolver\": \"original\"}}"));
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("client.json: router.dns.listen: needs a router.dns.resolver")), p.toString());
+        List<String> clash = problems(minimalWith("\"router\": {\"dns\": {\"listen\": \"127.0.0.1:4435\"}}"));
+        assertTrue(clash.stream().anyMatch(l -> l.contains("router.dns.listen") && l.contains("clashes")), clash.toString());
+    }
 }

@@ -71,4 +71,35 @@ class NftScriptTest {
     void deleteNamesTheTable() {
         assertEquals("delete table inet qbrtest\n", NftScript.delete("qbrtest"));
     }
+
+    static ClientConfig.Router failClosed(boolean ipv6) {
+        ClientConfig.Router r = router(ipv6, true);
+        return new ClientConfig.Router(r.tproxyPort(), r.lanInterfaces(), r.bypass(), r.fwmark(), r.routeTable(), r.ipv6(),
+                r.nftTable(), r.dnsIntercept(), r.dnsResolver(), null, true);
+    }
+
+    @Test
+    void failClosedAddsAForwardDropForTheLanBeyondTheBypassSets() {
+        String script = NftScript.render(RouterPlan.of(failClosed(false), List.of()));
+        assertTrue(script.contains("chain fail_closed {"), script);
+        assertTrue(script.contains("type filter hook forward priority filter - 1; policy accept;"), script);
+        assertTrue(script.contains("iifname != { \"br-lan\", \"wlan0\" } return"), script);
+        assertTrue(script.contains("ip daddr @bypass_v4 return"), script);
+        // IPv6 is not diverted here, so it must be dropped beyond its bypass set too: the set is declared anyway.
+        assertTrue(script.contains("set bypass_v6 {"), script);
+        assertTrue(script.contains("ip6 daddr @bypass_v6 return"), script);
+        assertTrue(script.contains("counter drop"), script);
+        assertTrue(script.contains("tproxy ip to :4435"), script);
+        assertFalse(NftScript.render(RouterPlan.of(router(true, true), List.of())).contains("fail_closed"));
+    }
+
+    @Test
+    void theFailClosedOnlyTableHasTheDropAndNoDiversion() {
+        String script = NftScript.renderFailClosedOnly(RouterPlan.of(failClosed(true), List.of()));
+        assertTrue(script.startsWith("# bond-client router down --keep-fail-closed"), script);
+        assertTrue(script.contains("delete table inet qbrtest"), script);
+        assertTrue(script.contains("chain fail_closed {"), script);
+        assertFalse(script.contains("prerouting"), script);
+        assertFalse(script.contains("tproxy"), script);
+    }
 }

@@ -79,4 +79,36 @@ class RouterSetupTest {
                 "ip -6 rule del fwmark 0x1151 lookup 4433",
                 "ip -6 route del local ::/0 dev lo table 4433"), shell.commands);
     }
+
+    @Test
+    void downKeepingFailClosedReplacesTheTableWithTheDropAndRemovesTheRules() throws Exception {
+        var shell = new RecordingShell();
+        new RouterSetup(shell).downKeepingFailClosed(RouterPlan.of(NftScriptTest.failClosed(true), List.of()));
+        assertEquals(List.of(
+                "nft -f -",
+                "ip -4 rule del fwmark 0x1151 lookup 4433",
+                "ip -4 route del local 0.0.0.0/0 dev lo table 4433",
+                "ip -6 rule del fwmark 0x1151 lookup 4433",
+                "ip -6 route del local ::/0 dev lo table 4433"), shell.commands);
+        var plain = new RecordingShell();
+        new RouterSetup(plain).downKeepingFailClosed(RouterPlan.of(NftScriptTest.router(true, true), List.of()));
+        assertEquals("nft list table inet qbrtest", plain.commands.getFirst(), "without fail_closed: a plain down");
+    }
+
+    @Test
+    void theSummarySaysActiveInactivePartialOrFailClosed() {
+        List<String> all = List.of("nft table inet q: installed", "nft TPROXY diversion (chain prerouting): installed",
+                "nft fail-closed drop (chain fail_closed): absent",
+                "IPv4 rule fwmark 0x1151 lookup 4433: installed", "IPv4 route local default dev lo table 4433: installed",
+                "IPv6 rule fwmark 0x1151 lookup 4433: absent", "IPv6 route local default dev lo table 4433: absent");
+        assertEquals("router mode: active", RouterSetup.summary(all, false, false));
+        assertEquals("router mode: partial, missing IPv6 rule fwmark 0x1151 lookup 4433; IPv6 route local default dev lo"
+                + " table 4433 (run 'router up', or 'router down')", RouterSetup.summary(all, true, false));
+        assertTrue(RouterSetup.summary(all, false, true).contains("missing nft fail-closed drop"));
+        assertEquals("router mode: inactive", RouterSetup.summary(List.of("nft table inet q: absent",
+                "IPv4 rule fwmark 0x1151 lookup 4433: absent"), true, false));
+        assertTrue(RouterSetup.summary(List.of("nft table inet q: installed",
+                "nft TPROXY diversion (chain prerouting): absent", "nft fail-closed drop (chain fail_closed): installed",
+                "IPv4 rule fwmark 0x1151 lookup 4433: absent"), true, true).startsWith("router mode: fail-closed"));
+    }
 }

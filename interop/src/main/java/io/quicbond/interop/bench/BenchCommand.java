@@ -48,8 +48,34 @@ public final class BenchCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Option(names = "--scenario", defaultValue = "ceiling", paramLabel = "NAME",
-            description = "ceiling, emulated or all (default: ${DEFAULT-VALUE}).")
+            description = "ceiling, emulated, netns (root: TCP, kernel MPTCP and quicbond over the same emulated IP"
+                    + " links between network namespaces) or all (ceiling and emulated) (default: ${DEFAULT-VALUE}).")
     String scenario;
+
+    @Option(names = "--engines", split = ",", paramLabel = "ENGINE", defaultValue = "quiche",
+            description = "netns: quicbond's QUIC engines to compare, e.g. quiche,kwik (default: ${DEFAULT-VALUE}).")
+    List<String> engines;
+
+    @Option(names = "--netns-seconds", paramLabel = "S",
+            description = "netns: length of each bulk transfer (default: 20; 4 with --quick).")
+    Double netnsSeconds;
+
+    @Option(names = "--netns-only", split = ",", paramLabel = "SCENARIO",
+            description = "netns: run only these scenarios: mixed-clean, mixed-loss-best, mixed-loss-slowest, failover,"
+                    + " flap, latency, redundant, equal-2.")
+    List<String> netnsOnly;
+
+    @Option(names = "--netns-systems", split = ",", paramLabel = "SYSTEM",
+            description = "netns: run only these systems: tcp, mptcp, udp, quicbond-quiche, quicbond-kwik.")
+    List<String> netnsSystems;
+
+    @Option(names = "--netns-prefix", defaultValue = "qbe", paramLabel = "NAME",
+            description = "netns: name prefix of the namespaces (NAME-c, NAME-s) and devices (default: ${DEFAULT-VALUE}).")
+    String netnsPrefix;
+
+    @Option(names = "--netns-subnet", defaultValue = "10.77", paramLabel = "A.B",
+            description = "netns: link i uses A.B.i.1 and A.B.i.2 (default: ${DEFAULT-VALUE}).")
+    String netnsSubnet;
 
     @Option(names = "--size", paramLabel = "MB",
             description = "Megabytes (10^6 bytes) per ceiling transfer (default: 300; 30 with --quick).")
@@ -153,6 +179,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (size <= 0 || runCount <= 0 || emuSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--size, --runs and --emulated-seconds must be > 0");
         }
+        if (scenario.equals("netns")) {
+            return netns(runCount);
+        }
         List<Case> cases = new ArrayList<>();
         switch (scenario) {
             case "ceiling" -> cases.addAll(ceiling(size * 1_000_000L));
@@ -162,7 +191,7 @@ public final class BenchCommand implements Callable<Integer> {
                 cases.addAll(emulated(emuSeconds));
             }
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--scenario must be ceiling, emulated or all, not '" + scenario + "'");
+                    "--scenario must be ceiling, emulated, netns or all, not '" + scenario + "'");
         }
         if (only != null && !only.isEmpty()) {
             cases.removeIf(c -> !only.contains(c.id()));
@@ -212,6 +241,32 @@ public final class BenchCommand implements Callable<Integer> {
         log.println();
         log.print(table);
         log.printf("%nwritten: %s, %s%n", dir.resolve("results.md"), dir.resolve("results.json"));
+        return ok ? 0 : 1;
+    }
+
+    /** The netns scenario group; exit code 3 when it cannot run here (not root, tools missing). */
+    private int netns(int runCount) throws Exception {
+        String why = io.quicbond.interop.bench.netns.NetnsBench.unavailableReason();
+        if (why != null) {
+            spec.commandLine().getErr().println("bond-bench --scenario netns cannot run here: " + why);
+            return 3;
+        }
+        for (String engine : engines) {
+            if (!engine.equals("quiche") && !engine.equals("kwik")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--engines: quiche or kwik, not '" + engine + "'");
+            }
+        }
+        double seconds = netnsSeconds != null ? netnsSeconds : quick ? 4 : 20;
+        if (seconds < 2) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--netns-seconds must be >= 2");
+        }
+        Path dir = out != null ? out : defaultResultsDir();
+        Files.createDirectories(dir);
+        List<String> java = new ArrayList<>(javaCommand());
+        log.printf("bond-bench netns: results in %s; load average %s on %s%n", dir, loadAtStart, machine());
+        var options = new io.quicbond.interop.bench.netns.NetnsBench.Options(runCount, seconds, seconds, engines, java,
+                netnsPrefix, netnsSubnet, netnsOnly, netnsSystems);
+        boolean ok = new io.quicbond.interop.bench.netns.NetnsBench(options, dir, log).run();
         return ok ? 0 : 1;
     }
 
@@ -476,6 +531,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
+    }
+
+    /** The machine, as the results files describe it: cores, CPU model, Java version. */
+    public static String machineDescription() {
+        return machine();
     }
 
     static String machine() {

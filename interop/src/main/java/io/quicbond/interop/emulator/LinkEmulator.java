@@ -15,8 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -29,10 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * from a new source port through the same WAN would. The relay forwards to the target from a
  * socket of its own and relays the target's replies back to the client.
  *
- * <p>Each direction has a receiving thread, which decides every datagram's fate on arrival, and a sending
- * thread, which hands admitted datagrams on at their delivery time. Platform threads and
- * {@link LockSupport#parkNanos} keep delivery within a fraction of a millisecond of its due time; delivery
- * times are absolute, so a late wake-up never lowers the long-run rate.
+ * <p>Each direction has a receiving thread, which reads datagrams and passes them to a {@link ShapedDirection}:
+ * it decides every datagram's fate on arrival, and its sending thread hands admitted datagrams on at their
+ * delivery time.
  *
  * <p>Thread-safe: cut, restore, profile changes and stats may be called from any thread at any time.
  */
@@ -87,10 +84,8 @@ public final class LinkEmulator implements AutoCloseable {
         this.clientSide = cs;
         this.targetSide = ts;
         this.localAddress = (InetSocketAddress) cs.getLocalAddress();
-        long now = System.nanoTime();
-        this.up = new Pipe(Direction.UP, new Shaper(upProfile, new SplittableRandom(), now), clientSide, targetSide);
-        this.down = new Pipe(Direction.DOWN, new Shaper(downProfile, new SplittableRandom(), now), targetSide,
-                clientSide);
+        this.up = new Pipe(Direction.UP, upProfile, clientSide, targetSide);
+        this.down = new Pipe(Direction.DOWN, downProfile, targetSide, clientSide);
         up.start();
         down.start();
     }
@@ -136,23 +131,17 @@ public final class LinkEmulator implements AutoCloseable {
 
     /** Blackholes both directions, including what is on the wire right now, until {@link #restore()}. */
     public void cut() {
-        long now = System.nanoTime();
-        up.shaper.setLinkUp(false, now);
-        down.shaper.setLinkUp(false, now);
-        // Let the senders discard dead packets now rather than when the first falls due: after a restore with a
-        // shorter delay, fresh packets would otherwise wait behind them.
-        up.wakeSender();
-        down.wakeSender();
+        up.shaped.setLinkUp(false);
+        down.shaped.setLinkUp(false);
     }
 
     public void restore() {
-        long now = System.nanoTime();
-        up.shaper.setLinkUp(true, now);
-        down.shaper.setLinkUp(true, now);
+        up.shaped.setLinkUp(true);
+        down.shaped.setLinkUp(true);
     }
 
     public boolean isCut() {
-        return !up.shaper.linkUp();
+        return !up.shaped.linkUp();
     }
 
     /**
@@ -161,13 +150,11 @@ public final class LinkEmulator implements AutoCloseable {
      */
     public void setProfile(Direction direction, LinkProfile profile) {
         Objects.requireNonNull(profile, "profile");
-        Pipe pipe = pipe(direction);
-        pipe.shaper.setProfile(profile, System.nanoTime());
-        pipe.wakeSender();
+        pipe(direction).shaped.setProfile(profile);
     }
 
     public LinkProfile profile(Direction direction) {
-        return pipe(direction).shaper.profile();
+        return pipe(direction).shaped.profile();
     }
 
     /**
@@ -208,8 +195,7 @@ public final class LinkEmulator implements AutoCloseable {
     }
 
     public Stats stats() {
-        long now = System.nanoTime();
-        return new Stats(up.shaper.stats(now), down.shaper.stats(now), ignored.get());
+        return new Stats(up.shaped.stats(), down.shaped.stats(), ignored.get());
     }
 
     @Override
@@ -220,9 +206,9 @@ public final class LinkEmulator implements AutoCloseable {
         closed = true;
         closeQuietly(clientSide);
         closeQuietly(targetSide);
-        up.wakeSender();
-        down.wakeSender();
-        List<Thread> threads = new ArrayList<>(List.of(up.receiver, up.sender, down.receiver, down.sender));
+        up.shaped.close();
+        down.shaped.close();
+        List<Thread> threads = new ArrayList<>(List.of(up.receiver, down.receiver));
         synchronized (schedules) {
             // Interrupting is safe only for these: a channel's own threads would close it if interrupted mid-I/O.
             schedules.forEach(Thread::interrupt);
@@ -240,8 +226,8 @@ public final class LinkEmulator implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LinkEmulator[" + localAddress + " -> " + target + ", up " + up.shaper.profile() + ", down "
-                + down.shaper.profile() + (isCut() ? ", cut" : "") + "]";
+        return "LinkEmulator[" + localAddress + " -> " + target + ", up " + up.shaped.profile() + ", down "
+                + down.shaped.profile() + (isCut() ? ", cut" : "") + "]";
     }
 
     private Pipe pipe(Direction direction) {
@@ -271,36 +257,30 @@ public final class LinkEmulator implements AutoCloseable {
         }
     }
 
-    /** One direction: a socket to read from, the shaper, the in-flight queue and a socket to write to. */
+    /** One direction: a socket to read from, its {@link ShapedDirection}, and a receiving thread. */
     private final class Pipe {
         final Direction direction;
-        final Shaper shaper;
+        final ShapedDirection shaped;
         final DatagramChannel in;
-        final DatagramChannel out;
-        /** Delivery times never decrease along it (the shaper keeps FIFO order), so the head is always due first. */
-        final ConcurrentLinkedQueue<Shaper.Packet> queue = new ConcurrentLinkedQueue<>();
         final Thread receiver;
-        final Thread sender;
-        /** Set by the sender before it parks with nothing to send, so that the receiver knows to wake it. */
-        volatile boolean senderIdle;
 
-        Pipe(Direction direction, Shaper shaper, DatagramChannel in, DatagramChannel out) {
+        Pipe(Direction direction, LinkProfile profile, DatagramChannel in, DatagramChannel out) {
             this.direction = direction;
-            this.shaper = shaper;
             this.in = in;
-            this.out = out;
             String name = "link-emu-" + localAddress.getPort() + "-" + direction.name().toLowerCase(java.util.Locale.ROOT);
-            this.sender = Thread.ofPlatform().daemon().name(name + "-tx").unstarted(this::sendLoop);
+            this.shaped = new ShapedDirection(name + "-tx", profile, packet -> {
+                InetSocketAddress destination = direction == Direction.UP ? target : client;
+                if (destination == null) {
+                    return false;
+                }
+                out.send(ByteBuffer.wrap(packet), destination);
+                return true;
+            });
             this.receiver = Thread.ofPlatform().daemon().name(name + "-rx").unstarted(this::receiveLoop);
         }
 
         void start() {
-            sender.start();
             receiver.start();
-        }
-
-        void wakeSender() {
-            LockSupport.unpark(sender);
         }
 
         private boolean fromExpectedPeer(SocketAddress from) {
@@ -352,57 +332,7 @@ public final class LinkEmulator implements AutoCloseable {
                 buffer.flip();
                 byte[] data = new byte[buffer.remaining()];
                 buffer.get(data);
-                Shaper.Packet packet = shaper.offer(data, now);
-                if (packet != null) {
-                    queue.add(packet);
-                    // A sender waiting for the head's time needs no wake-up: a new packet is never due before it.
-                    if (senderIdle) {
-                        LockSupport.unpark(sender);
-                    }
-                }
-            }
-        }
-
-        private void sendLoop() {
-            while (!closed) {
-                Shaper.Packet packet = queue.peek();
-                if (packet == null) {
-                    // Flag first, look again, then park: an add that the second look misses sees the flag and
-                    // unparks us, so no packet can be left waiting for a wake-up that never comes.
-                    senderIdle = true;
-                    if (queue.peek() == null && !closed) {
-                        LockSupport.park(this);
-                    }
-                    senderIdle = false;
-                    continue;
-                }
-                if (!shaper.current(packet)) {
-                    queue.poll();
-                    shaper.beginDelivery(packet);
-                    continue;
-                }
-                long wait = packet.deliverAt() - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(this, wait);
-                    continue;
-                }
-                queue.poll();
-                if (!shaper.beginDelivery(packet)) {
-                    continue;
-                }
-                InetSocketAddress destination = direction == Direction.UP ? target : client;
-                if (destination == null) {
-                    shaper.sendFailed();
-                    continue;
-                }
-                try {
-                    out.send(ByteBuffer.wrap(packet.data()), destination);
-                    shaper.delivered(packet.data().length);
-                } catch (ClosedChannelException e) {
-                    return;
-                } catch (IOException e) {
-                    shaper.sendFailed();
-                }
+                shaped.offer(data, now);
             }
         }
     }

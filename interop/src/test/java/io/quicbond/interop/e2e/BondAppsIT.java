@@ -44,6 +44,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
 
 /**
  * The whole product on loopback, as a user runs it: `bond-server init` writes the server's directory, `bond-client
@@ -52,6 +55,7 @@ import org.junit.jupiter.api.Timeout;
  * the HTTP proxy and port forwards.
  */
 @Timeout(120)
+@ExtendWith(MatrixRecorder.class)
 class BondAppsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BIG = 50_000_000;
@@ -174,6 +178,7 @@ class BondAppsIT {
         return "http://localhost:" + web.getAddress().getPort() + path;
     }
 
+    @MatrixCell(peer = "curl", scenario = "SOCKS5 with remote DNS")
     @Test
     void curlThroughSocks5WithRemoteDnsGetsThePage() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -182,6 +187,7 @@ class BondAppsIT {
         assertEquals("hello through the bond\n", r.outText());
     }
 
+    @MatrixCell(peer = "curl", scenario = "HTTP proxy (absolute form, CONNECT)")
     @Test
     void curlThroughTheHttpProxyAbsoluteFormAndConnect() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -193,6 +199,7 @@ class BondAppsIT {
         assertEquals("hello through the bond\n", tunnel.outText());
     }
 
+    @MatrixCell(peer = "curl", scenario = "50 MB download, uplink cut midway")
     @Test
     void fiftyMegabyteDownloadSurvivesAnUplinkCutMidway() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -211,8 +218,10 @@ class BondAppsIT {
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(BIG, r.out().length);
         assertArrayEquals(sha256(bigFile), sha256(r.out()), "every byte, in order, despite the cut");
+        MatrixRecorder.figure("50 MB, SHA-256 equal");
     }
 
+    @MatrixCell(peer = "java UDP echo", scenario = "SOCKS5 UDP ASSOCIATE")
     @Test
     void udpEchoThroughSocks5UdpAssociate() throws Exception {
         try (Socket control = new Socket(InetAddress.getLoopbackAddress(), client.socks5Address().getPort());
@@ -242,6 +251,7 @@ class BondAppsIT {
         }
     }
 
+    @MatrixCell(peer = "java UDP echo", scenario = "UDP port forward")
     @Test
     void udpEchoThroughAPortForward() throws Exception {
         InetSocketAddress forward = client.forwardAddresses().get(0);
@@ -269,6 +279,7 @@ class BondAppsIT {
         }
     }
 
+    @MatrixCell(peer = "java HTTP server", scenario = "TCP port forward")
     @Test
     void tcpPortForwardCarriesAPlainHttpRequest() throws Exception {
         InetSocketAddress forward = client.forwardAddresses().get(1);
@@ -311,6 +322,7 @@ class BondAppsIT {
         assertEquals(3, ours.path("uplinks").size(), s.toString());
     }
 
+    @MatrixCell(peer = "curl", scenario = "egress policy denies loopback")
     @Test
     void egressToLoopbackIsDeniedByDefaultAndTheApplicationIsTold() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -358,6 +370,7 @@ class BondAppsIT {
         }
     }
 
+    @MatrixCell(peer = "iperf3", scenario = "TCP and UDP through port forwards")
     @Test
     void iperf3TcpAndUdpThroughPortForwards() throws Exception {
         assumeTrue(Processes.installed("iperf3"), "iperf3 is not installed");
@@ -391,11 +404,14 @@ class BondAppsIT {
             assertTrue(udpSum.path("packets").asLong() > 0, udp.outText());
             System.out.printf("iperf3 UDP 4 Mbit/s through a port forward: %.2f %% lost, jitter %.2f ms%n",
                     udpSum.path("lost_percent").asDouble(), udpSum.path("jitter_ms").asDouble());
+            MatrixRecorder.figure(String.format(java.util.Locale.ROOT, "TCP %.1f Mbit/s, UDP %.2f %% lost (loopback)",
+                    tcpBps / 1e6, udpSum.path("lost_percent").asDouble()));
         } finally {
             iperfServer.destroy();
         }
     }
 
+    @MatrixCell(peer = "curl", scenario = "uplink reload under a download")
     @Test
     void reloadSwapsUplinksUnderARunningDownloadWithoutLosingIt() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");

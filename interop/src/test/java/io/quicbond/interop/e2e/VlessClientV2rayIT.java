@@ -26,6 +26,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
 
 /**
  * Our client in compat mode against Debian's v2ray (4.34) as the VLESS server (VLESS inbound, decryption none,
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * echo server (VLESS command 2). Skipped when v2ray or curl is not installed.
  */
 @Timeout(120)
+@ExtendWith(MatrixRecorder.class)
 class VlessClientV2rayIT {
     private static final UUID USER = UUID.fromString("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
     private static Path dir;
@@ -116,6 +120,7 @@ class VlessClientV2rayIT {
         }
     }
 
+    @MatrixCell(peer = "v2ray 4.34 (VLESS server)", scenario = "TCP from our VLESS client through v2ray")
     @Test
     void curlThroughOurSocksToV2raysVlessServerGetsTheFileIntact() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -127,6 +132,7 @@ class VlessClientV2rayIT {
         assertTrue(client.vlessTransport().connections() >= 1);
     }
 
+    @MatrixCell(peer = "v2ray 4.34 (VLESS server)", scenario = "UDP from our VLESS client through v2ray")
     @Test
     void udpThroughOurForwardIsEchoedByV2raysVlessServer() throws Exception {
         InetSocketAddress forward = client.forwardAddresses().getFirst();

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
 
 /**
  * Compat mode over real kernel MPTCP, proven from the kernel's side: our VLESS client and our VLESS server run as
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.Timeout;
  * is taken down and the download must still complete with an equal SHA-256. Root only; skipped otherwise.
  */
 @Timeout(300)
+@ExtendWith(MatrixRecorder.class)
 class VlessMptcpIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLIENT_NS = "qbv-c";
@@ -137,6 +141,7 @@ class VlessMptcpIT {
         }
     }
 
+    @MatrixCell(peer = "kernel MPTCP (VLESS, our client and server)", scenario = "download over 2 links, first link cut")
     @Test
     void downloadUsesSubflowsOnBothLinksAndSurvivesTheFirstLinkGoingDown() throws Exception {
         Path received = dir.resolve("received");

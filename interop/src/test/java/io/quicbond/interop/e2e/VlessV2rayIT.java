@@ -42,6 +42,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
 
 /**
  * Debian's v2ray (4.34) as a VLESS client of our server: v2ray's SOCKS inbound, VLESS outbound over plain TCP to our
@@ -50,6 +53,7 @@ import org.junit.jupiter.api.Timeout;
  * our codec (they are also the codec test's fixtures). Skipped when v2ray or curl is not installed.
  */
 @Timeout(120)
+@ExtendWith(MatrixRecorder.class)
 class VlessV2rayIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final UUID USER = UUID.fromString("6f9e5d2a-0b1c-4d3e-8f70-9a8b7c6d5e4f");
@@ -215,6 +219,7 @@ class VlessV2rayIT {
         }
     }
 
+    @MatrixCell(peer = "v2ray 4.34 (VLESS client)", scenario = "TCP through v2ray to our VLESS server")
     @Test
     void curlThroughV2rayToOurServerGetsTheFileIntact() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");
@@ -228,6 +233,7 @@ class VlessV2rayIT {
         assertTrue(status.bytesDown() >= bigFile.length, status.toString());
     }
 
+    @MatrixCell(peer = "v2ray 4.34 (VLESS client)", scenario = "UDP through v2ray (SOCKS5 UDP ASSOCIATE)")
     @Test
     void udpThroughV2raysSocksUdpAssociateIsEchoed() throws Exception {
         udpEchoThrough(socksPort);
@@ -235,6 +241,7 @@ class VlessV2rayIT {
         assertEquals(udpEcho.getLocalPort(), request.destination().port());
     }
 
+    @MatrixCell(peer = "v2ray 4.34 (VLESS client)", scenario = "Mux.Cool TCP and UDP")
     @Test
     void multiplexingV2rayCarriesTcpAndUdpInMuxCool() throws Exception {
         assumeTrue(Processes.installed("curl"), "curl is not installed");

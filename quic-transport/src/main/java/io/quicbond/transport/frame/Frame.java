@@ -62,6 +62,14 @@ public sealed interface Frame {
             implements Frame {
     }
 
+    /**
+     * Both ways, on the uplink it describes: the sender has received {@code received} bytes of DATA payload on this
+     * uplink so far. Cumulative and monotonic; lets the other end see each uplink's own backlog and delivery rate,
+     * which the flow-level ACK (in order, across uplinks) cannot show.
+     */
+    record PathAck(long received) implements Frame {
+    }
+
     /** Client → server: the client saw this uplink die; resend what went out on it. */
     record UplinkGone(int uplinkId) implements Frame {
     }

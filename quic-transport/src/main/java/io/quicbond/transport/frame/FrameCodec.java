@@ -39,6 +39,7 @@ public final class FrameCodec {
     static final int PONG = 0x21;
     static final int UPLINK_GONE = 0x22;
     static final int UPLINK_SETTINGS = 0x23;
+    static final int PATH_ACK = 0x24;
 
     private static final int ADDR_IPV4 = 1;
     private static final int ADDR_DOMAIN = 3;
@@ -90,6 +91,7 @@ public final class FrameCodec {
             case Frame.Pong p -> PONG;
             case Frame.UplinkGone g -> UPLINK_GONE;
             case Frame.UplinkSettings u -> UPLINK_SETTINGS;
+            case Frame.PathAck p -> PATH_ACK;
         };
     }
 
@@ -141,6 +143,7 @@ public final class FrameCodec {
             case Frame.UplinkSettings u -> ByteBuffer.allocate(1 + 2 + 8 + 8).put((byte) (u.primary() ? 1 : 0))
                     .putShort((short) u.weightHundredths()).putLong(u.upBitsPerSecond()).putLong(u.downBitsPerSecond())
                     .array();
+            case Frame.PathAck p -> ByteBuffer.allocate(8).putLong(p.received()).array();
         };
     }
 
@@ -309,6 +312,7 @@ public final class FrameCodec {
                 case PING -> new Frame.Ping(b.getLong(), b.getLong());
                 case PONG -> new Frame.Pong(b.getLong(), b.getLong());
                 case UPLINK_GONE -> new Frame.UplinkGone(b.getInt());
+                case PATH_ACK -> new Frame.PathAck(nonNegative(b.getLong(), "received"));
                 case UPLINK_SETTINGS -> {
                     int flags = b.get() & 0xff;
                     if ((flags & ~1) != 0) {

@@ -255,7 +255,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         private Uplink connectOnce() throws IOException, InterruptedException {
             ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
                     FrameCodec.ALPN, trust, serverName, CONNECT_TIMEOUT, Duration.ofSeconds(30),
-                    settings.flowWindow() * 4, spec.congestionControl());
+                    settings.flowWindow() * 4, spec.congestionControl(), spec.placement());
             QuicLink link = engine.connect(linkSpec);
             try {
                 LinkStream stream = link.openStream();

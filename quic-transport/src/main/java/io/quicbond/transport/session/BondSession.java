@@ -34,6 +34,8 @@ public abstract class BondSession {
     private static final Logger LOG = Logger.getLogger(BondSession.class.getName());
     private static final long HOUSEKEEPING_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long CLOSED_FLOW_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(2);
+    /** How often each uplink tells the far end what it received on it, while it receives. */
+    private static final long PATH_ACK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     protected final byte[] sessionId;
     protected final BondSettings settings;
@@ -269,6 +271,11 @@ public abstract class BondSession {
             case Frame.OpenResult r -> onOpenResult(uplink, r);
             case Frame.UplinkGone g -> onUplinkGone(g.uplinkId());
             case Frame.UplinkSettings u -> onUplinkSettings(uplink, u);
+            case Frame.PathAck p -> {
+                if (uplink.onPeerReceived(p.received())) {
+                    uplink.wake();
+                }
+            }
             case Frame.Hello h -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "HELLO after login");
             case Frame.Welcome w -> throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unexpected WELCOME");
         }
@@ -280,6 +287,7 @@ public abstract class BondSession {
             return; // a late copy for a flow that has ended
         }
         uplink.received.add(d.payload().length);
+        uplink.dataReceived.addAndGet(d.payload().length);
         f.in.offer(d.offset(), d.payload(), d.fin());
         if (f.in.ackDue(settings.flowWindow() / 4, false)) {
             sendAck(f);
@@ -391,7 +399,7 @@ public abstract class BondSession {
         while (!closed) {
             try {
                 long now = System.nanoTime();
-                flushAcks();
+                flushAcks(now);
                 if (++ticks % 4 == 0) {
                     rescueHeadOfLine(now);
                 }
@@ -437,10 +445,21 @@ public abstract class BondSession {
         return u.rtt.smoothedNanos() + 4 * u.rtt.varianceNanos() + backlog + TimeUnit.MILLISECONDS.toNanos(50);
     }
 
-    private void flushAcks() {
+    private void flushAcks(long now) {
         for (BondFlow f : flows.values()) {
             if (f.in != null && f.in.ackDue(0, true)) {
                 sendAck(f);
+            }
+        }
+        for (Uplink u : uplinks) {
+            long received = u.dataReceived.get();
+            if (received != u.reportedReceived && now - u.reportedAtNanos >= PATH_ACK_INTERVAL_NANOS) {
+                u.reportedReceived = received;
+                u.reportedAtNanos = now;
+                Frame.PathAck ack = new Frame.PathAck(received);
+                if (!u.sendDatagramOnly(ack)) {
+                    u.sendControl(ack);
+                }
             }
         }
     }

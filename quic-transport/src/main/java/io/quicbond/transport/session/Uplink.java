@@ -53,6 +53,14 @@ public final class Uplink implements UplinkView, PathAccount {
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong unacked = new AtomicLong();
     final RateMeter delivered = new RateMeter();
+    /** DATA payload bytes this end sent on this uplink, and received on it. */
+    private final AtomicLong dataSent = new AtomicLong();
+    final AtomicLong dataReceived = new AtomicLong();
+    /** What the far end last said it received on this uplink (PATH_ACK); -1 until it says. */
+    private volatile long peerReceived = -1;
+    /** What this end last told the far end it received, and when. */
+    long reportedReceived;
+    long reportedAtNanos;
     final RateMeter sent = new RateMeter();
     final RateMeter received = new RateMeter();
     final RttEstimator rtt;
@@ -169,6 +177,7 @@ public final class Uplink implements UplinkView, PathAccount {
                         FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
                         pos = payloadAt + chunk.length();
                         sent.add(chunk.length());
+                        dataSent.addAndGet(chunk.length());
                         progress = true;
                     }
                 }
@@ -287,8 +296,22 @@ public final class Uplink implements UplinkView, PathAccount {
     @Override
     public void addUnacked(long delta, boolean delivered) {
         unacked.addAndGet(delta);
-        if (delivered) {
+        if (delivered && peerReceived < 0) {
             this.delivered.add(-delta);
+        }
+    }
+
+    /** The far end's PATH_ACK; runs on the reader or datagram thread. Returns whether it acknowledged more. */
+    boolean onPeerReceived(long received) {
+        long clamped = Math.min(received, dataSent.get()); // it cannot have received what was never sent
+        synchronized (this) {
+            long before = peerReceived;
+            if (clamped <= before) {
+                return false;
+            }
+            peerReceived = clamped;
+            delivered.add(clamped - Math.max(0, before));
+            return true;
         }
     }
 
@@ -340,9 +363,15 @@ public final class Uplink implements UplinkView, PathAccount {
         return rtt.smoothedNanos();
     }
 
+    /**
+     * This uplink's own backlog: DATA bytes handed to it that the far end has not received yet (queued in the QUIC
+     * stream or in flight). Before the far end's first PATH_ACK, the flow-level count (bytes not yet acknowledged
+     * in order, which also holds bytes that arrived but wait for another uplink's).
+     */
     @Override
     public long unackedBytes() {
-        return Math.max(0, unacked.get());
+        long peer = peerReceived;
+        return peer >= 0 ? Math.max(0, dataSent.get() - peer) : Math.max(0, unacked.get());
     }
 
     /**

@@ -35,7 +35,9 @@ class FrameCodecTest {
                 new Frame.Pong(3, 123456789L),
                 new Frame.UplinkGone(2),
                 new Frame.UplinkSettings(false, 250, 8_000_000, 0),
-                new Frame.UplinkSettings(true, 10_000, 0, Long.MAX_VALUE));
+                new Frame.UplinkSettings(true, 10_000, 0, Long.MAX_VALUE),
+                new Frame.PathAck(0),
+                new Frame.PathAck(1L << 40));
     }
 
     @Test

@@ -45,6 +45,26 @@ public final class TransparentIngress implements Ingress {
         return tcp.boundAddress();
     }
 
+    /**
+     * What the ingress carries now.
+     *
+     * @param listen      the TCP and UDP port ("0.0.0.0:4435", and [::] with IPv6)
+     * @param tcpOpen     TCP connections open
+     * @param tcpAccepted TCP connections accepted since start
+     * @param udpOpen     UDP flows open
+     * @param udpStarted  UDP flows started since start
+     */
+    public record Counts(InetSocketAddress listen, boolean ipv6, int tcpOpen, long tcpAccepted, int udpOpen,
+                         long udpStarted) {
+    }
+
+    /** Its listeners and flows; any thread. */
+    public Counts counts() {
+        TransparentUdpIngress u = udp;
+        return new Counts(tcp.boundAddress(), settings.ipv6(), tcp.openConnections(), tcp.acceptedConnections(),
+                u == null ? 0 : u.openFlows(), u == null ? 0 : u.flowsStarted());
+    }
+
     @Override
     public void close() {
         TransparentUdpIngress u = udp;

@@ -42,6 +42,7 @@ public final class TransparentTcpIngress implements Ingress {
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<Thread> acceptThreads = new ArrayList<>();
     private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     public TransparentTcpIngress(TransparentSettings settings, FlowTransport transport) {
@@ -89,6 +90,16 @@ public final class TransparentTcpIngress implements Ingress {
         }
     }
 
+    /** Connections accepted since start. */
+    public long acceptedConnections() {
+        return accepted.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return (int) connections.stream().filter(SocketChannel::isOpen).count();
+    }
+
     @Override
     public InetSocketAddress boundAddress() {
         if (listeners.isEmpty()) {
@@ -115,6 +126,7 @@ public final class TransparentTcpIngress implements Ingress {
             }
             connections.removeIf(c -> !c.isOpen());
             connections.add(ch);
+            accepted.incrementAndGet();
             if (closed) {
                 TcpAcceptor.closeQuietly(ch);
                 return;

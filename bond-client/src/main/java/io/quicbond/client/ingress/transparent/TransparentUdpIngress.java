@@ -70,6 +70,7 @@ public final class TransparentUdpIngress implements Ingress {
     private final TransparentSettings settings;
     private final FlowTransport transport;
     private final Map<Key, Pair> pairs = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong flowsStarted = new java.util.concurrent.atomic.AtomicLong();
     private final List<OriginalDestinationReceiver> receivers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
@@ -100,6 +101,16 @@ public final class TransparentUdpIngress implements Ingress {
                     .start(() -> receiveLoop(r)));
         }
         threads.add(Thread.ofVirtual().name("transparent-udp-idle").start(this::expireLoop));
+    }
+
+    /** UDP flows (LAN source, original destination) started since start. */
+    public long flowsStarted() {
+        return flowsStarted.get();
+    }
+
+    /** UDP flows open now. */
+    public int openFlows() {
+        return pairs.size();
     }
 
     @Override
@@ -171,6 +182,7 @@ public final class TransparentUdpIngress implements Ingress {
             return null;
         }
         pairs.put(key, pair);
+        flowsStarted.incrementAndGet();
         pair.reader = Thread.ofVirtual().name("transparent-udp-pair").start(() -> readReplySocket(pair));
         return pair;
     }

@@ -48,10 +48,11 @@ public final class VlessClientTransport implements FlowTransport {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(300);
 
-    private final String serverHost;
-    private final int serverPort;
-    private final UUID user;
-    private final boolean mptcp;
+    /**
+     * Where new connections go and as whom; replaced by {@link #retarget} (a reload). Every connection reads it once,
+     * so one connection never mixes an old server with a new UUID.
+     */
+    private volatile Target target;
     private final Duration connectTimeout;
     private final Duration udpIdleTimeout;
     private final AtomicBoolean mptcpWarned = new AtomicBoolean();
@@ -64,15 +65,48 @@ public final class VlessClientTransport implements FlowTransport {
      */
     public VlessClientTransport(String serverHost, int serverPort, UUID user, boolean mptcp, Duration connectTimeout,
                                 Duration udpIdleTimeout) {
-        this.serverHost = Objects.requireNonNull(serverHost, "serverHost");
-        if (serverPort < 1 || serverPort > 65535) {
-            throw new IllegalArgumentException("port out of range: " + serverPort);
-        }
-        this.serverPort = serverPort;
-        this.user = Objects.requireNonNull(user, "user");
-        this.mptcp = mptcp;
+        this.target = new Target(serverHost, serverPort, user, mptcp);
         this.connectTimeout = connectTimeout;
         this.udpIdleTimeout = udpIdleTimeout;
+    }
+
+    /**
+     * A VLESS server, the user's UUID there, and whether to ask the kernel for MPTCP.
+     *
+     * @param host the server's name or address (resolved at every connect)
+     * @throws IllegalArgumentException for a port outside 1..65535
+     */
+    public record Target(String host, int port, UUID user, boolean mptcp) {
+        public Target {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(user, "user");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /** The server and user new connections use now. */
+    public Target target() {
+        return target;
+    }
+
+    /**
+     * Sends every connection opened from now on to {@code next} (a reload): new TCP flows, new UDP flows, and a UDP
+     * flow's next connection after its previous one ended. Open connections stay where they are. Any thread.
+     */
+    public void retarget(Target next) {
+        Target previous = target;
+        target = Objects.requireNonNull(next, "next");
+        if (!previous.equals(next)) {
+            LOG.info("VLESS transport: new connections go to " + next + (previous.user().equals(next.user()) ? ""
+                    : " with another UUID") + " (was " + previous + ")");
+        }
     }
 
     /** Connections opened so far, and how many of them the kernel made MPTCP. */
@@ -86,12 +120,13 @@ public final class VlessClientTransport implements FlowTransport {
 
     @Override
     public TcpFlow openTcp(Destination destination) throws FlowOpenException {
-        Socket socket = connect(destination);
+        Target t = target;
+        Socket socket = connect(t, destination);
         try {
-            socket.getOutputStream().write(VlessRequest.tcp(user, destination).encode());
+            socket.getOutputStream().write(VlessRequest.tcp(t.user(), destination).encode());
         } catch (IOException e) {
             closeQuietly(socket);
-            throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + server() + ": " + e.getMessage(), e);
+            throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + t + ": " + e.getMessage(), e);
         }
         return new VlessTcpFlow(socket, destination);
     }
@@ -103,30 +138,27 @@ public final class VlessClientTransport implements FlowTransport {
         return flow;
     }
 
-    private String server() {
-        return (serverHost.indexOf(':') >= 0 ? "[" + serverHost + "]" : serverHost) + ":" + serverPort;
-    }
-
-    private Socket connect(Destination destination) throws FlowOpenException {
+    private Socket connect(Target t, Destination destination) throws FlowOpenException {
+        String server = t.toString();
         InetAddress address;
         try {
-            address = InetAddress.getByName(serverHost);
+            address = InetAddress.getByName(t.host());
         } catch (UnknownHostException e) {
-            throw new FlowOpenException(FlowError.DNS_FAILED, "VLESS server " + server() + " does not resolve", e);
+            throw new FlowOpenException(FlowError.DNS_FAILED, "VLESS server " + server + " does not resolve", e);
         }
         StandardProtocolFamily family = address instanceof Inet6Address ? StandardProtocolFamily.INET6
                 : StandardProtocolFamily.INET;
         SocketChannel channel = null;
         boolean isMptcp = false;
         try {
-            if (mptcp) {
+            if (t.mptcp()) {
                 try {
                     channel = Mptcp.open(family);
                     isMptcp = true;
                 } catch (IOException | RuntimeException | LinkageError e) {
                     if (mptcpWarned.compareAndSet(false, true)) {
                         LOG.warning("VLESS transport: MPTCP unavailable (" + e.getMessage()
-                                + "); connecting to " + server() + " with plain TCP");
+                                + "); connecting to " + server + " with plain TCP");
                     }
                 }
             }
@@ -135,7 +167,7 @@ public final class VlessClientTransport implements FlowTransport {
             }
             Socket socket = channel.socket();
             socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(address, serverPort), (int) connectTimeout.toMillis());
+            socket.connect(new InetSocketAddress(address, t.port()), (int) connectTimeout.toMillis());
             connections.incrementAndGet();
             if (isMptcp) {
                 mptcpConnections.incrementAndGet();
@@ -147,7 +179,7 @@ public final class VlessClientTransport implements FlowTransport {
             }
             FlowError error = e instanceof SocketTimeoutException ? FlowError.TIMED_OUT
                     : e instanceof ConnectException ? FlowError.REFUSED : FlowError.UNREACHABLE;
-            throw new FlowOpenException(error, "VLESS server " + server() + " for " + destination + ": "
+            throw new FlowOpenException(error, "VLESS server " + server + " for " + destination + ": "
                     + e.getMessage(), e);
         }
     }
@@ -284,13 +316,14 @@ public final class VlessClientTransport implements FlowTransport {
 
         /** A new connection with the request written. */
         Socket open() throws FlowOpenException {
-            Socket s = connect(destination);
+            Target t = target;
+            Socket s = connect(t, destination);
             try {
-                s.getOutputStream().write(VlessRequest.udp(user, destination).encode());
+                s.getOutputStream().write(VlessRequest.udp(t.user(), destination).encode());
                 return s;
             } catch (IOException e) {
                 closeQuietly(s);
-                throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + server() + ": " + e.getMessage(), e);
+                throw new FlowOpenException(FlowError.UNREACHABLE, "VLESS server " + t + ": " + e.getMessage(), e);
             }
         }
 

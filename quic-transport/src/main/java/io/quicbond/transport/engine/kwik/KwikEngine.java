@@ -70,7 +70,7 @@ public final class KwikEngine implements QuicEngine {
                 .logger(quietLogger())
                 .socketFactory(destination -> {
                     InetSocketAddress bind = new InetSocketAddress(spec.bindAddress(), 0);
-                    ResilientDatagramSocket socket = new ResilientDatagramSocket(bind);
+                    ResilientDatagramSocket socket = ResilientDatagramSocket.client(bind, spec.placement());
                     socketHolder[0] = socket;
                     return socket;
                 });

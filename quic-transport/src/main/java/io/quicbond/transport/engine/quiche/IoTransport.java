@@ -1,6 +1,12 @@
 package io.quicbond.transport.engine.quiche;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.unix.UnixChannel;
+import io.quicbond.transport.os.SocketPlacement;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
@@ -84,6 +90,48 @@ final class IoTransport {
             bootstrap.option(maxDatagramPayloadOption, RECV_DATAGRAM_BYTES)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECV_DATAGRAMS * RECV_DATAGRAM_BYTES));
         }
+    }
+
+    /**
+     * Binds a UDP channel of {@code bootstrap} (which must have no channel class or factory yet) to {@code bind} with {@code placement}'s mark and device set before any
+     * packet leaves: on NIO the JDK channel is made here and handed to netty; on epoll the options go onto netty's
+     * descriptor right after the bind (the QUIC handshake has not started yet).
+     *
+     * @throws IOException when binding fails or the mark cannot be set (the channel is closed then)
+     */
+    Channel bindPlaced(Bootstrap bootstrap, InetSocketAddress bind, SocketPlacement placement) throws IOException {
+        if (!placement.isNone() && !isEpoll()) {
+            // The family of a given source address, as netty would pick; dual-stack for a wildcard bind.
+            java.net.InetAddress source = bind.getAddress();
+            java.nio.channels.DatagramChannel own = source == null || source.isAnyLocalAddress()
+                    ? java.nio.channels.DatagramChannel.open()
+                    : java.nio.channels.DatagramChannel.open(source instanceof java.net.Inet4Address
+                    ? java.net.StandardProtocolFamily.INET : java.net.StandardProtocolFamily.INET6);
+            try {
+                placement.applyTo(own);
+            } catch (IOException e) {
+                own.close();
+                throw e;
+            }
+            bootstrap.channelFactory(() -> new NioDatagramChannel(own));
+        } else {
+            bootstrap.channel(channelClass);
+        }
+        ChannelFuture bound = bootstrap.bind(bind);
+        if (!bound.awaitUninterruptibly(5000) || !bound.isSuccess()) {
+            bound.channel().close();
+            throw new IOException("bind " + bind + ": " + (bound.isDone() ? bound.cause() : "timed out"), bound.cause());
+        }
+        Channel udp = bound.channel();
+        if (!placement.isNone() && isEpoll()) {
+            try {
+                placement.applyTo(((UnixChannel) udp).fd().intValue());
+            } catch (IOException | RuntimeException e) {
+                udp.close();
+                throw e;
+            }
+        }
+        return udp;
     }
 
     /** The GSO allocator for QUIC channels, or null (NIO, or a kernel without UDP_SEGMENT). */

@@ -194,13 +194,11 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         ChannelHandler codec = settings(new QuicClientCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(), cc)
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), sni, server.getPort()))
                 .build();
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(codec);
+        // No channel class yet: bindPlaced chooses it (or a factory around a channel it made).
+        Bootstrap bootstrap = new Bootstrap().group(group).handler(codec);
         io.configure(bootstrap);
         InetSocketAddress bind = new InetSocketAddress(spec.bindAddress(), 0);
-        if (spec.bindInterface() != null) {
-            LOG.fine("bindInterface " + spec.bindInterface() + " ignored: the quiche engine binds by address only");
-        }
-        Channel udp = await(bootstrap.bind(bind), Duration.ofSeconds(5), "bind " + bind).channel();
+        Channel udp = io.bindPlaced(bootstrap, bind, spec.placement());
 
         long timeoutMillis = Math.max(1, spec.connectTimeout().toMillis());
         QuicChannelBootstrap quic = QuicChannel.newBootstrap(udp)

@@ -148,4 +148,41 @@ class VlessClientTransportTest {
                 Duration.ofSeconds(300));
         assertThrows(FlowOpenException.class, () -> t.openTcp(new Destination("example.com", 80)));
     }
+
+    @Test
+    void retargetSendsNewFlowsToTheNewServerAsTheNewUserWhileOpenOnesStay() throws Exception {
+        UUID other = UUID.fromString("99999999-8888-4777-8666-555555555555");
+        serveOne((r, rest, in, out) -> {
+            out.write(VlessResponse.encode());
+            in.transferTo(out);
+        });
+        VlessClientTransport t = transport();
+        try (ServerSocket second = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             TcpFlow before = t.openTcp(new Destination("example.com", 80))) {
+            assertEquals(USER, requests.poll(10, TimeUnit.SECONDS).user());
+            BlockingQueue<VlessRequest> atSecond = new ArrayBlockingQueue<>(2);
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = second.accept()) {
+                    atSecond.add(VlessRequest.decoder().read(s.getInputStream()));
+                    s.getOutputStream().write(VlessResponse.encode());
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (IOException ignored) {
+                    // the test checks the outcome
+                }
+            });
+            t.retarget(new VlessClientTransport.Target("127.0.0.1", second.getLocalPort(), other, true));
+            assertEquals("127.0.0.1:" + second.getLocalPort(), t.target().toString());
+            try (TcpFlow after = t.openTcp(new Destination("example.org", 443))) {
+                VlessRequest r = atSecond.poll(10, TimeUnit.SECONDS);
+                assertEquals(other, r.user());
+                after.output().write(1);
+                after.output().flush();
+                assertEquals(1, after.input().read());
+            }
+            // The flow opened before the reload still talks to the first server.
+            before.output().write(7);
+            before.output().flush();
+            assertEquals(7, before.input().read());
+        }
+    }
 }

@@ -77,4 +77,33 @@ class KwikEngineTest {
             assertTrue(second.localAddress().getPort() == bound.getPort());
         }
     }
+
+    @Test
+    @Timeout(30)
+    void anUplinkWithAMarkAndADeviceConnectsAndTheKernelShowsBoth() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "SO_MARK needs CAP_NET_ADMIN (root)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss")),
+                "ss (iproute2) is not installed");
+        KwikEngine engine = new KwikEngine();
+        LinkedBlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+        ServerListenSpec listen = new ServerListenSpec(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), "test/1",
+                IDENTITY.toKeyStore("k", "p".toCharArray()), "k", "p".toCharArray(), Duration.ofSeconds(10), 1 << 20);
+        try (QuicListener listener = engine.listen(listen, link -> link.onDatagram(received::add))) {
+            QuicLink client = engine.connect(new ClientLinkSpec(listener.localAddress(), InetAddress.getLoopbackAddress(),
+                    "lo", "test/1", CertificatePin.pinningTrustManager(CertificatePin.of(IDENTITY.certificate())),
+                    "quicbond", Duration.ofSeconds(5), Duration.ofSeconds(10), 1 << 20, null,
+                    new io.quicbond.transport.os.SocketPlacement(0x78, "lo")));
+            try {
+                assertTrue(client.sendDatagram(new byte[]{4, 2}));
+                assertArrayEquals(new byte[]{4, 2}, received.poll(5, TimeUnit.SECONDS));
+                Process ss = new ProcessBuilder("/usr/bin/ss", "-uaen").start();
+                String out = new String(ss.getInputStream().readAllBytes());
+                ss.waitFor();
+                assertTrue(out.lines().anyMatch(l -> l.contains("127.0.0.1%lo:") && l.contains("fwmark:0x78")), out);
+            } finally {
+                client.close(0, "done");
+            }
+        }
+    }
 }

@@ -158,4 +158,35 @@ class QuicheEngineTest {
             assertEquals("answer", new String(stream.input().readAllBytes()));
         }
     }
+
+    @Test
+    @Timeout(60)
+    void anUplinkSocketCarriesItsMarkAndDeviceUnderEpollAndNio() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "SO_MARK needs CAP_NET_ADMIN (root)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss")),
+                "ss (iproute2) is not installed");
+        for (boolean epoll : new boolean[]{true, false}) {
+            try (QuicheEngine e = new QuicheEngine(CongestionControl.BBR, epoll);
+                 QuicListener listener = e.listen(EngineFixture.listenSpec(
+                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), link -> { })) {
+                var plain = EngineFixture.clientSpec(listener.localAddress(), EngineFixture.IDENTITY);
+                var placed = new io.quicbond.transport.engine.ClientLinkSpec(plain.server(), plain.bindAddress(), "lo",
+                        plain.alpn(), plain.trustManager(), plain.serverName(), plain.connectTimeout(),
+                        plain.idleTimeout(), plain.receiveWindow(), null,
+                        new io.quicbond.transport.os.SocketPlacement(0x77, "lo"));
+                QuicLink client = e.connect(placed);
+                try {
+                    int port = ((QuicheLink) client).localAddress().getPort();
+                    Process ss = new ProcessBuilder("/usr/bin/ss", "-uaen", "sport = :" + port).start();
+                    String out = new String(ss.getInputStream().readAllBytes());
+                    ss.waitFor();
+                    assertTrue(out.contains("fwmark:0x77"), e.ioTransport() + ": " + out);
+                    assertTrue(out.contains("127.0.0.1%lo:" + port), e.ioTransport() + ": " + out);
+                } finally {
+                    client.close(0, "done");
+                }
+            }
+        }
+    }
 }
