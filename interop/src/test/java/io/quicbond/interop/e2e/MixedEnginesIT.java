@@ -39,9 +39,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two independent QUIC stacks carrying the bond protocol: the real apps, started from `init` and `config --link`
@@ -50,14 +52,26 @@ import org.junit.jupiter.params.provider.CsvSource;
  * echo server (hash checked), and a UDP forward carries packets that fit a QUIC datagram and ones that need the
  * stream fallback.
  */
+@ExtendWith(MatrixRecorder.class)
 class MixedEnginesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ExecutorService THREADS = Executors.newVirtualThreadPerTaskExecutor();
 
-    @ParameterizedTest(name = "{0} client, {1} server")
-    @CsvSource({"kwik, quiche", "quiche, kwik"})
+    @MatrixCell(peer = "quicbond server on quiche (netty QUIC 4.2.18)", scenario = "kwik client: TCP 16 MB each way, UDP")
+    @Test
     @Timeout(180)
-    void theBondProtocolRunsBetweenDifferentEngines(String clientEngine, String serverEngine) throws Exception {
+    void aKwikClientBondsWithAQuicheServer() throws Exception {
+        bondBetween("kwik", "quiche");
+    }
+
+    @MatrixCell(peer = "quicbond server on kwik 0.10.9", scenario = "quiche client: TCP 16 MB each way, UDP")
+    @Test
+    @Timeout(180)
+    void aQuicheClientBondsWithAKwikServer() throws Exception {
+        bondBetween("quiche", "kwik");
+    }
+
+    private static void bondBetween(String clientEngine, String serverEngine) throws Exception {
         assumeTrue(io.quicbond.transport.engine.quiche.QuicheEngine.availability().isEmpty(),
                 "the quiche engine cannot run here, so there is no mixed pair to test");
         Path dir = Files.createTempDirectory("quicbond-mixed");
@@ -100,6 +114,7 @@ class MixedEnginesIT {
 
                 tcpEchoCarriesEveryByteBothWays(client.forwardAddresses().get(0));
                 udpEchoesThroughDatagramsAndTheStreamFallback(client.forwardAddresses().get(1));
+                MatrixRecorder.figure("16 MB each way, SHA-256 equal; UDP 10/1100/4000 B echoed");
             }
         }
     }
