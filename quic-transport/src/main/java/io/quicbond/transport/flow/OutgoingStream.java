@@ -24,6 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class OutgoingStream {
     private static final int SEGMENT = 64 * 1024;
+    /**
+     * Acknowledged segments kept for reuse, so that a bulk flow recycles a few arrays instead of allocating 64 KiB
+     * for every 64 KiB written (that was most of a sending JVM's allocation).
+     */
+    private static final int SPARE_SEGMENTS = 2;
 
     private final int flowId;
     private final long bufferLimit;
@@ -35,6 +40,7 @@ public final class OutgoingStream {
     private final ArrayDeque<byte[]> segments = new ArrayDeque<>();
     private int lastSegmentFill = SEGMENT;
     private long segmentsStart;
+    private final ArrayDeque<byte[]> spareSegments = new ArrayDeque<>(SPARE_SEGMENTS);
     private long written;
     private long finalSize = -1;
     private boolean aborted;
@@ -82,7 +88,8 @@ public final class OutgoingStream {
                 int copied = 0;
                 while (copied < room) {
                     if (lastSegmentFill == SEGMENT) {
-                        segments.addLast(new byte[SEGMENT]);
+                        byte[] reused = spareSegments.pollFirst();
+                        segments.addLast(reused != null ? reused : new byte[SEGMENT]);
                         lastSegmentFill = 0;
                     }
                     int n = Math.min(room - copied, SEGMENT - lastSegmentFill);
@@ -130,6 +137,7 @@ public final class OutgoingStream {
             inFlight.clear();
             retransmit.clear();
             segments.clear();
+            spareSegments.clear();
             spaceAvailable.signalAll();
         } finally {
             lock.unlock();
@@ -176,6 +184,19 @@ public final class OutgoingStream {
      * {@code redundant}, the path instead continues from its own cursor, so every path carries every byte.
      */
     public Chunk takeChunk(PathAccount path, int maxBytes, boolean redundant, long nowNanos) {
+        return takeChunk(path, maxBytes, redundant, nowNanos, null, 0);
+    }
+
+    /**
+     * As {@link #takeChunk(PathAccount, int, boolean, long)}, but copies the bytes into {@code into} from
+     * {@code intoOffset} (which must have room for {@code maxBytes}) instead of into a new array, so that an
+     * uplink's writer can put them straight behind the frame header in its batch.
+     */
+    public Chunk takeChunk(PathAccount path, int maxBytes, boolean redundant, long nowNanos, byte[] into,
+                           int intoOffset) {
+        if (into != null) {
+            java.util.Objects.checkFromIndexSize(intoOffset, maxBytes, into.length);
+        }
         lock.lock();
         try {
             if (aborted) {
@@ -211,7 +232,7 @@ public final class OutgoingStream {
             }
             inFlight.computeIfAbsent(path, p -> new ArrayList<>()).add(new SentRange(start, end, nowNanos));
             path.addUnacked(end - start, false);
-            return copyOut(start, end, retransmission);
+            return copyOut(start, end, retransmission, into, intoOffset);
         } finally {
             lock.unlock();
         }
@@ -225,11 +246,12 @@ public final class OutgoingStream {
         return dataEnd;
     }
 
-    private Chunk copyOut(long start, long end, boolean retransmission) {
+    private Chunk copyOut(long start, long end, boolean retransmission, byte[] into, int intoOffset) {
         boolean fin = finalSize >= 0 && end == finalSize + 1;
         long dataEnd = fin ? finalSize : end;
         int length = (int) (dataEnd - start);
-        byte[] out = new byte[length];
+        byte[] out = into != null ? into : new byte[length];
+        int outOffset = into != null ? intoOffset : 0;
         int copied = 0;
         Iterator<byte[]> it = segments.iterator();
         long pos = segmentsStart;
@@ -240,7 +262,7 @@ public final class OutgoingStream {
             if (from < segEnd) {
                 int segOff = (int) (from - pos);
                 int n = (int) Math.min(length - copied, SEGMENT - segOff);
-                System.arraycopy(seg, segOff, out, copied, n);
+                System.arraycopy(seg, segOff, out, outOffset + copied, n);
                 copied += n;
             }
             pos = segEnd;
@@ -248,7 +270,7 @@ public final class OutgoingStream {
         if (copied != length) {
             throw new IllegalStateException("flow " + flowId + ": bytes " + start + ".." + dataEnd + " not buffered");
         }
-        return new Chunk(flowId, start, out, length, fin, retransmission);
+        return new Chunk(flowId, start, out, outOffset, length, fin, retransmission);
     }
 
     /**
@@ -369,7 +391,10 @@ public final class OutgoingStream {
 
     private void release(long upTo) {
         while (segments.size() > 1 && upTo >= segmentsStart + SEGMENT) {
-            segments.pollFirst();
+            byte[] done = segments.pollFirst();
+            if (spareSegments.size() < SPARE_SEGMENTS) {
+                spareSegments.addLast(done);
+            }
             segmentsStart += SEGMENT;
         }
     }

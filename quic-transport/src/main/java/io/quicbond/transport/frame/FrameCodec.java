@@ -198,9 +198,30 @@ public final class FrameCodec {
             throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "frame length " + Integer.toUnsignedString(length)
                     + " exceeds " + MAX_FRAME_BODY);
         }
+        if (type == DATA && length >= DATA_BODY_OVERHEAD) {
+            // The bulk of the traffic: the payload is read straight into its own array instead of into a body
+            // array that decodeBody would copy it out of again.
+            int flowId = in.readInt();
+            long offset = in.readLong();
+            int flags = in.readUnsignedByte();
+            byte[] payload = new byte[length - DATA_BODY_OVERHEAD];
+            in.readFully(payload);
+            return data(flowId, offset, flags, payload);
+        }
         byte[] body = new byte[length];
         in.readFully(body);
         return decodeBody(type, ByteBuffer.wrap(body));
+    }
+
+    private static Frame.Data data(int flowId, long offset, int flags, byte[] payload) throws BondProtocolException {
+        nonNegative(offset, "offset");
+        if ((flags & ~1) != 0) {
+            throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unknown DATA flags " + flags);
+        }
+        if (offset + payload.length < offset) {
+            throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "offset overflow");
+        }
+        return new Frame.Data(flowId, offset, flags == 1, payload);
     }
 
     /** Decodes a datagram (type then body). */
@@ -264,17 +285,11 @@ public final class FrameCodec {
                 }
                 case DATA -> {
                     int flowId = b.getInt();
-                    long offset = nonNegative(b.getLong(), "offset");
+                    long offset = b.getLong();
                     int flags = b.get() & 0xff;
-                    if ((flags & ~1) != 0) {
-                        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "unknown DATA flags " + flags);
-                    }
                     byte[] payload = new byte[b.remaining()];
                     b.get(payload);
-                    if (offset + payload.length < offset) {
-                        throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "offset overflow");
-                    }
-                    yield new Frame.Data(flowId, offset, flags == 1, payload);
+                    yield data(flowId, offset, flags, payload);
                 }
                 case ACK -> {
                     int flowId = b.getInt();

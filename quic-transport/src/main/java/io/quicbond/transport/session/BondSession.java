@@ -165,7 +165,7 @@ public abstract class BondSession {
      * The next chunk {@code uplink} should send, or null. Flows are served round-robin, starting after the one
      * this uplink served last; each flow's policy decides whether this uplink may carry it.
      */
-    Chunk nextChunk(Uplink uplink, int maxBytes) {
+    Chunk nextChunk(Uplink uplink, int maxBytes, byte[] into, int intoOffset) {
         if (flows.isEmpty()) {
             return null;
         }
@@ -173,9 +173,9 @@ public abstract class BondSession {
             return null;
         }
         int last = lastServedFlow.getOrDefault(uplink, -1);
-        Chunk c = nextChunk(uplink, maxBytes, last, true);
+        Chunk c = nextChunk(uplink, maxBytes, last, true, into, intoOffset);
         if (c == null) {
-            c = nextChunk(uplink, maxBytes, last, false);
+            c = nextChunk(uplink, maxBytes, last, false, into, intoOffset);
         }
         if (c != null) {
             lastServedFlow.put(uplink, c.flowId());
@@ -183,7 +183,7 @@ public abstract class BondSession {
         return c;
     }
 
-    private Chunk nextChunk(Uplink uplink, int maxBytes, int lastServed, boolean after) {
+    private Chunk nextChunk(Uplink uplink, int maxBytes, int lastServed, boolean after, byte[] into, int intoOffset) {
         long now = System.nanoTime();
         for (BondFlow f : flows.values()) {
             if ((f.id > lastServed) != after) {
@@ -198,7 +198,7 @@ public abstract class BondSession {
                 if (!Scheduler.inActiveTier(uplink, uplinks)) {
                     continue;
                 }
-                chunk = out.takeChunk(uplink, maxBytes, true, now);
+                chunk = out.takeChunk(uplink, maxBytes, true, now, into, intoOffset);
             } else {
                 // With every uplink suspect, the most recently heard one carries on: waiting sends nothing at all.
                 boolean allowed = !uplink.healthy()
@@ -206,7 +206,7 @@ public abstract class BondSession {
                 if (!out.hasSendable() || !allowed) {
                     continue;
                 }
-                chunk = out.takeChunk(uplink, maxBytes, false, now);
+                chunk = out.takeChunk(uplink, maxBytes, false, now, into, intoOffset);
             }
             if (chunk != null) {
                 return chunk;

@@ -34,7 +34,7 @@ public final class Uplink implements UplinkView, PathAccount {
     private static final Logger LOG = Logger.getLogger(Uplink.class.getName());
     /** Largest DATA payload per frame: small enough to spread a flow over links, large enough to be cheap. */
     static final int CHUNK_BYTES = 16 * 1024;
-    private static final int WRITE_BATCH = 32 * 1024;
+    private static final int WRITE_BATCH = 64 * 1024;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final int id;
@@ -170,12 +170,13 @@ public final class Uplink implements UplinkView, PathAccount {
                 RateCap cap = sendCap;
                 long capWait = cap.nanosUntilAvailable(System.nanoTime());
                 if (pos < WRITE_BATCH && capWait == 0) {
-                    Chunk chunk = session.nextChunk(this, CHUNK_BYTES);
+                    // The payload goes straight into the batch, behind room for its header.
+                    int payloadAt = pos + FrameCodec.HEADER_BYTES + FrameCodec.DATA_BODY_OVERHEAD;
+                    Chunk chunk = session.nextChunk(this, CHUNK_BYTES, batch, payloadAt);
                     if (chunk != null) {
                         cap.consume(chunk.length(), System.nanoTime());
-                        pos = FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
-                        System.arraycopy(chunk.payload(), 0, batch, pos, chunk.length());
-                        pos += chunk.length();
+                        FrameCodec.writeDataHeader(batch, pos, chunk.flowId(), chunk.offset(), chunk.fin(), chunk.length());
+                        pos = payloadAt + chunk.length();
                         sent.add(chunk.length());
                         dataSent.addAndGet(chunk.length());
                         progress = true;

@@ -1,6 +1,7 @@
 package io.quicbond.transport.flow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,6 +21,27 @@ class OutgoingStreamTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    @Test
+    void chunksCopiedIntoTheCallersBufferLandAtTheGivenOffsetAndLeaveTheRestAlone() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath p = new FakePath(1);
+        byte[] data = bytes(100_000, 2);
+        s.write(data, 0, data.length);
+        byte[] batch = new byte[16384 + 100];
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        Chunk c;
+        while ((c = s.takeChunk(p, 16384, false, 0, batch, 37)) != null) {
+            assertSame(batch, c.payload());
+            assertEquals(37, c.payloadOffset());
+            got.write(batch, 37, c.length());
+        }
+        assertArrayEquals(data, got.toByteArray());
+        for (int i = 0; i < 37; i++) {
+            assertEquals(0, batch[i], "byte " + i + " before the offset untouched");
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> s.takeChunk(p, 16384, false, 0, new byte[100], 0));
     }
 
     @Test

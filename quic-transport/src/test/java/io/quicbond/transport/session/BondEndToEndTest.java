@@ -13,15 +13,18 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The whole bond in-process on loopback, once per QUIC engine. */
 class BondEndToEndTest {
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(120)
-    void tcpEchoOverThreeUplinksArrivesIntact() throws Exception {
-        try (LoopbackBond bond = new LoopbackBond(3, BondSettings.defaults());
+    void tcpEchoOverThreeUplinksArrivesIntact(EngineUnderTest engine) throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(engine, 3, BondSettings.defaults());
              ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread.ofVirtual().start(() -> {
                 try (Socket s = echo.accept()) {
@@ -42,17 +45,18 @@ class BondEndToEndTest {
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }
-            byte[] received = back.get();
+            byte[] received = back.get(100, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(data.length, received.length);
             assertArrayEquals(LoopbackBond.sha256(data), LoopbackBond.sha256(received));
-            System.out.println(bond.client.status());
+            System.out.println(engine + ": " + bond.client.status());
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
-    void uploadGoesOnAfterTheDestinationHalfClosesFirst() throws Exception {
-        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults());
+    void uploadGoesOnAfterTheDestinationHalfClosesFirst(EngineUnderTest engine) throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(engine, 2, BondSettings.defaults());
              ServerSocket dest = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             CompletableFuture<byte[]> uploaded = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = dest.accept()) {

@@ -12,10 +12,7 @@ import io.quicbond.transport.FlowError;
 import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.TcpFlow;
 import io.quicbond.transport.UdpFlow;
-import io.quicbond.transport.engine.kwik.KwikEngine;
-import io.quicbond.transport.scheduler.FlowClassifier;
 import io.quicbond.transport.scheduler.Policy;
-import io.quicbond.transport.tls.CertificatePin;
 import io.quicbond.transport.tls.ServerIdentity;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,22 +30,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Failures end to end (lost uplinks, refused logins and pins, refused destinations), once per QUIC engine. */
 class BondFailureTest {
 
-    @Test
+    @AfterEach
+    void closeEngines() {
+        EngineUnderTest.closeAll();
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(120)
-    void uploadCompletesIntactWhenAnUplinkGoesSilentMidway() throws Exception {
+    void uploadCompletesIntactWhenAnUplinkGoesSilentMidway(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults();
         List<FakeBlackholeRelay> relays = new ArrayList<>();
         List<String> events = new CopyOnWriteArrayList<>();
         try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
-                     new FakeDirectEgress(), settings)) {
-            server.start();
-            BondClient client = newClient(settings, LoopbackBond.identity(), LoopbackBond.SECRET);
+             BondServer server = LoopbackBond.newServer(engine, settings)) {
+            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
             client.addEventListener(events::add);
             for (int i = 0; i < 3; i++) {
                 FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
@@ -72,14 +76,13 @@ class BondFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
-    void wrongSecretIsRefusedWithAReason() throws Exception {
+    void wrongSecretIsRefusedWithAReason(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults();
-        try (BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
-                new FakeDirectEgress(), settings)) {
-            server.start();
-            BondClient client = newClient(settings, LoopbackBond.identity(), "wrong".getBytes());
+        try (BondServer server = LoopbackBond.newServer(engine, settings)) {
+            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), "wrong".getBytes());
             client.addUplink(new UplinkSpec("link0", server.localAddress(), null, null, true));
             assertFalse(client.awaitUplinks(1, Duration.ofSeconds(3)));
             String error = client.status().configured().getFirst().lastError();
@@ -91,15 +94,14 @@ class BondFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
-    void serverWithAnotherCertificateIsRefusedByThePin() throws Exception {
+    void serverWithAnotherCertificateIsRefusedByThePin(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults();
-        try (BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
-                new FakeDirectEgress(), settings)) {
-            server.start();
+        try (BondServer server = LoopbackBond.newServer(engine, settings)) {
             ServerIdentity other = ServerIdentity.generate(List.of("localhost"));
-            BondClient client = newClient(settings, other, LoopbackBond.SECRET);
+            BondClient client = LoopbackBond.newClient(engine, settings, other, LoopbackBond.SECRET);
             client.addUplink(new UplinkSpec("link0", server.localAddress(), null, null, true));
             assertFalse(client.awaitUplinks(1, Duration.ofSeconds(3)));
             assertTrue(server.status().isEmpty(), "nothing may reach the session layer");
@@ -108,10 +110,11 @@ class BondFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
-    void refusedDestinationIsReportedAsRefused() throws Exception {
-        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults())) {
+    void refusedDestinationIsReportedAsRefused(EngineUnderTest engine) throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(engine, 2, BondSettings.defaults())) {
             int closedPort;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 closedPort = s.getLocalPort();
@@ -122,10 +125,11 @@ class BondFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
-    void udpPacketsOfEverySizeEchoThroughTheBond() throws Exception {
-        try (LoopbackBond bond = new LoopbackBond(2, BondSettings.defaults());
+    void udpPacketsOfEverySizeEchoThroughTheBond(EngineUnderTest engine) throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(engine, 2, BondSettings.defaults());
              DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Thread.ofVirtual().start(() -> {
                 byte[] buf = new byte[65535];
@@ -152,16 +156,15 @@ class BondFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(90)
-    void redundantFlowLosesNothingWhenOneOfTwoLinksDropsEverything() throws Exception {
+    void redundantFlowLosesNothingWhenOneOfTwoLinksDropsEverything(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults().withDefaultPolicy(Policy.REDUNDANT);
         List<FakeBlackholeRelay> relays = new ArrayList<>();
         try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
-                     new FakeDirectEgress(), settings)) {
-            server.start();
-            BondClient client = newClient(settings, LoopbackBond.identity(), LoopbackBond.SECRET);
+             BondServer server = LoopbackBond.newServer(engine, settings)) {
+            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
             for (int i = 0; i < 2; i++) {
                 FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
                 relays.add(relay);
@@ -180,11 +183,5 @@ class BondFailureTest {
         } finally {
             relays.forEach(FakeBlackholeRelay::close);
         }
-    }
-
-    private static BondClient newClient(BondSettings settings, ServerIdentity pinned, byte[] secret) {
-        return new BondClient(new KwikEngine(), LoopbackBond.USER, secret,
-                CertificatePin.pinningTrustManager(CertificatePin.of(pinned.certificate())), "localhost", settings,
-                FlowClassifier.always(settings.defaultPolicy()));
     }
 }

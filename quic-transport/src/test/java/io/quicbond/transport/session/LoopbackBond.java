@@ -1,8 +1,6 @@
 package io.quicbond.transport.session;
 
-import io.quicbond.transport.engine.QuicEngine;
 import io.quicbond.transport.engine.ServerListenSpec;
-import io.quicbond.transport.engine.kwik.KwikEngine;
 import io.quicbond.transport.frame.FrameCodec;
 import io.quicbond.transport.scheduler.FlowClassifier;
 import io.quicbond.transport.tls.CertificatePin;
@@ -31,15 +29,19 @@ final class LoopbackBond implements AutoCloseable {
     final BondClient client;
 
     LoopbackBond(int uplinks, BondSettings settings) throws Exception {
-        this(uplinks, settings, FlowClassifier.always(settings.defaultPolicy()));
+        this(EngineUnderTest.KWIK, uplinks, settings);
     }
 
-    LoopbackBond(int uplinks, BondSettings settings, FlowClassifier classifier) throws Exception {
-        QuicEngine engine = new KwikEngine();
-        server = new BondServer(engine, listenSpec(), LoopbackBond::authenticate, new FakeDirectEgress(), settings);
-        server.start();
-        client = new BondClient(engine, USER, SECRET, CertificatePin.pinningTrustManager(CertificatePin.of(IDENTITY.certificate())),
-                "localhost", settings, classifier);
+    LoopbackBond(EngineUnderTest engine, int uplinks, BondSettings settings) throws Exception {
+        this(engine, uplinks, settings, FlowClassifier.always(settings.defaultPolicy()));
+    }
+
+    /** Client and server each on an engine of their own of the given kind, as two processes would be. */
+    LoopbackBond(EngineUnderTest engine, int uplinks, BondSettings settings, FlowClassifier classifier) throws Exception {
+        server = newServer(engine, settings);
+        client = new BondClient(engine.create(), USER, SECRET,
+                CertificatePin.pinningTrustManager(CertificatePin.of(IDENTITY.certificate())), "localhost", settings,
+                classifier);
         for (int i = 0; i < uplinks; i++) {
             client.addUplink(new UplinkSpec("link" + i, new InetSocketAddress(InetAddress.getLoopbackAddress(),
                     server.localAddress().getPort()), null, null, true));
@@ -47,6 +49,21 @@ final class LoopbackBond implements AutoCloseable {
         if (!client.awaitUplinks(uplinks, Duration.ofSeconds(20))) {
             throw new IllegalStateException("uplinks did not come up: " + client.status());
         }
+    }
+
+    /** A started bond server on loopback (port chosen by the OS) that knows {@link #USER}. */
+    static BondServer newServer(EngineUnderTest engine, BondSettings settings) throws Exception {
+        BondServer server = new BondServer(engine.create(), listenSpec(), LoopbackBond::authenticate,
+                new FakeDirectEgress(), settings);
+        server.start();
+        return server;
+    }
+
+    /** A client that pins {@code pinned} and logs in as {@link #USER} with {@code secret}; no uplinks yet. */
+    static BondClient newClient(EngineUnderTest engine, BondSettings settings, ServerIdentity pinned, byte[] secret) {
+        return new BondClient(engine.create(), USER, secret,
+                CertificatePin.pinningTrustManager(CertificatePin.of(pinned.certificate())), "localhost", settings,
+                FlowClassifier.always(settings.defaultPolicy()));
     }
 
     static ServerListenSpec listenSpec() {
@@ -71,6 +88,7 @@ final class LoopbackBond implements AutoCloseable {
     public void close() {
         client.close();
         server.close();
+        EngineUnderTest.closeAll();
     }
 
     static byte[] randomBytes(int n, long seed) {

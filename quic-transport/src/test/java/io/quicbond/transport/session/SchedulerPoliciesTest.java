@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.TcpFlow;
-import io.quicbond.transport.engine.kwik.KwikEngine;
-import io.quicbond.transport.scheduler.FlowClassifier;
 import io.quicbond.transport.scheduler.Policy;
-import io.quicbond.transport.tls.CertificatePin;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,10 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Policies end to end over real kwik, each uplink behind a relay that counts and can drop everything. */
+/** Policies end to end over each real QUIC engine, each uplink behind a relay that counts and can drop everything. */
 class SchedulerPoliciesTest {
 
     private record Rig(BondServer server, BondClient client, List<FakeBlackholeRelay> relays, ServerSocket sink)
@@ -35,25 +33,22 @@ class SchedulerPoliciesTest {
             server.close();
             relays.forEach(FakeBlackholeRelay::close);
             sink.close();
+            EngineUnderTest.closeAll();
         }
     }
 
-    private static Rig rig(Policy policy, boolean... primary) throws Exception {
+    private static Rig rig(EngineUnderTest engine, Policy policy, boolean... primary) throws Exception {
         UplinkTuning[] tunings = new UplinkTuning[primary.length];
         for (int i = 0; i < primary.length; i++) {
             tunings[i] = UplinkTuning.DEFAULT.withPrimary(primary[i]);
         }
-        return rig(policy, tunings);
+        return rig(engine, policy, tunings);
     }
 
-    private static Rig rig(Policy policy, UplinkTuning... tunings) throws Exception {
+    private static Rig rig(EngineUnderTest engine, Policy policy, UplinkTuning... tunings) throws Exception {
         BondSettings settings = BondSettings.defaults().withDefaultPolicy(policy);
-        BondServer server = new BondServer(new KwikEngine(), LoopbackBond.listenSpec(), LoopbackBond::authenticate,
-                new FakeDirectEgress(), settings);
-        server.start();
-        BondClient client = new BondClient(new KwikEngine(), LoopbackBond.USER, LoopbackBond.SECRET,
-                CertificatePin.pinningTrustManager(CertificatePin.of(LoopbackBond.identity().certificate())), "localhost",
-                settings, FlowClassifier.always(policy));
+        BondServer server = LoopbackBond.newServer(engine, settings);
+        BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
         List<FakeBlackholeRelay> relays = new ArrayList<>();
         for (int i = 0; i < tunings.length; i++) {
             FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
@@ -64,10 +59,11 @@ class SchedulerPoliciesTest {
         return new Rig(server, client, relays, new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(90)
-    void failoverKeepsTheBackupIdleWhileThePrimaryIsUp() throws Exception {
-        try (Rig rig = rig(Policy.FAILOVER, true, false)) {
+    void failoverKeepsTheBackupIdleWhileThePrimaryIsUp(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
             long backupBefore = rig.relays().get(1).bytesUp();
             CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 21);
@@ -83,10 +79,11 @@ class SchedulerPoliciesTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(90)
-    void failoverMovesToTheBackupWhenThePrimaryDies() throws Exception {
-        try (Rig rig = rig(Policy.FAILOVER, true, false)) {
+    void failoverMovesToTheBackupWhenThePrimaryDies(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
             CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 22);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
@@ -100,10 +97,11 @@ class SchedulerPoliciesTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(120)
-    void aLinkCutAndRestoredMidTransferCarriesTrafficAgain() throws Exception {
-        try (Rig rig = rig(Policy.AGGREGATE, true, true)) {
+    void aLinkCutAndRestoredMidTransferCarriesTrafficAgain(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.AGGREGATE, true, true)) {
             CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             FakeBlackholeRelay flaky = rig.relays().get(0);
@@ -146,10 +144,11 @@ class SchedulerPoliciesTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(90)
-    void redundantUdpLosesNoPacketWhileOneOfTwoLinksDropsEverything() throws Exception {
-        try (Rig rig = rig(Policy.REDUNDANT, true, true);
+    void redundantUdpLosesNoPacketWhileOneOfTwoLinksDropsEverything(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.REDUNDANT, true, true);
              java.net.DatagramSocket echo = new java.net.DatagramSocket(
                      new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Thread.ofVirtual().start(() -> {
@@ -186,10 +185,11 @@ class SchedulerPoliciesTest {
 
     private final boolean[] flakyCut = new boolean[1];
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(120)
-    void aBackupStaysIdleUnderAggregateUntilItIsRetunedToPrimary() throws Exception {
-        try (Rig rig = rig(Policy.AGGREGATE, true, false)) {
+    void aBackupStaysIdleUnderAggregateUntilItIsRetunedToPrimary(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.AGGREGATE, true, false)) {
             FakeBlackholeRelay backup = rig.relays().get(1);
             long before = backup.bytesUp();
             upload(rig, LoopbackBond.randomBytes(8 << 20, 31));
@@ -205,11 +205,12 @@ class SchedulerPoliciesTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(120)
-    void rateCapsHoldAnUplinkToItsRateInBothDirections() throws Exception {
+    void rateCapsHoldAnUplinkToItsRateInBothDirections(EngineUnderTest engine) throws Exception {
         long capBits = 16_000_000; // 2 MB/s each way on link0; link1 is free
-        try (Rig rig = rig(Policy.AGGREGATE, new UplinkTuning(true, 1.0, capBits, capBits), UplinkTuning.DEFAULT)) {
+        try (Rig rig = rig(engine, Policy.AGGREGATE, new UplinkTuning(true, 1.0, capBits, capBits), UplinkTuning.DEFAULT)) {
             FakeBlackholeRelay capped = rig.relays().get(0);
             Thread.sleep(300); // the settings reach the server before the download starts
 

@@ -21,8 +21,8 @@ import java.util.logging.Logger;
 /**
  * The UDP socket flavour under the QUIC codec: epoll (with GSO and recvmmsg, the settings of NETTY-QUIC.md) when
  * netty's native epoll transport is on the class path and loads, NIO otherwise. epoll is reached by reflection so
- * that the module builds and runs without it; add {@code io.netty:netty-transport-native-epoll} with classifier
- * {@code linux-x86_64} to get it.
+ * that the engine still runs where it cannot load (quic-transport depends on
+ * {@code io.netty:netty-transport-native-epoll}, classifier {@code linux-x86_64}; other CPUs get NIO).
  */
 final class IoTransport {
     private static final Logger LOG = Logger.getLogger(IoTransport.class.getName());

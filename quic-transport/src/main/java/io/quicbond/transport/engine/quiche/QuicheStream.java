@@ -49,7 +49,12 @@ final class QuicheStream implements LinkStream {
     /** Why the connection ended, for error messages; null while it is open. */
     private final Supplier<String> connectionCloseReason;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    /**
+     * Two conditions, so that each received packet wakes only the reader and each write completion only the
+     * writer: with one, a writer blocked on credit was woken (and went back to sleep) for every packet read.
+     */
+    private final Condition readable = lock.newCondition();
+    private final Condition writable = lock.newCondition();
     private final Input input = new Input();
     private final Output output = new Output();
 
@@ -58,6 +63,8 @@ final class QuicheStream implements LinkStream {
     private long queuedBytes;
     private boolean readPaused;
     private boolean finReceived;
+    /** Data arrived on an empty queue in this read cycle: the reader is woken when the cycle completes. */
+    private boolean wakeReader;
     private boolean inputClosed;
     private IOException readFailure;
     private long unacceptedBytes;
@@ -100,13 +107,31 @@ final class QuicheStream implements LinkStream {
                     buf.release();
                     return;
                 }
+                boolean wasEmpty = received.isEmpty();
                 received.add(buf);
                 queuedBytes += buf.readableBytes();
                 if (queuedBytes >= READ_PAUSE_BYTES && channel.config().isAutoRead()) {
                     readPaused = true;
                     channel.config().setAutoRead(false);
                 }
-                changed.signalAll();
+                if (wasEmpty) {
+                    // The reader waits only on an empty queue (more data behind unread data needs no wake-up),
+                    // and it is woken once per read cycle of the event loop, not once per packet.
+                    wakeReader = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            lock.lock();
+            try {
+                if (wakeReader) {
+                    wakeReader = false;
+                    readable.signal();
+                }
             } finally {
                 lock.unlock();
             }
@@ -118,7 +143,7 @@ final class QuicheStream implements LinkStream {
                 lock.lock();
                 try {
                     finReceived = true;
-                    changed.signalAll();
+                    readable.signalAll();
                 } finally {
                     lock.unlock();
                 }
@@ -128,7 +153,7 @@ final class QuicheStream implements LinkStream {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            signal();
+            signalWritable();
         }
 
         @Override
@@ -142,7 +167,8 @@ final class QuicheStream implements LinkStream {
                 if (readFailure == null && !finReceived) {
                     readFailure = failure;
                 }
-                changed.signalAll();
+                readable.signalAll();
+                writable.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -159,17 +185,18 @@ final class QuicheStream implements LinkStream {
                     received.clear();
                     queuedBytes = 0;
                 }
-                changed.signalAll();
+                readable.signalAll();
+                writable.signalAll();
             } finally {
                 lock.unlock();
             }
         }
     }
 
-    private void signal() {
+    private void signalWritable() {
         lock.lock();
         try {
-            changed.signalAll();
+            writable.signalAll();
         } finally {
             lock.unlock();
         }
@@ -216,7 +243,7 @@ final class QuicheStream implements LinkStream {
                         throw closedException("read failed");
                     }
                     try {
-                        changed.await();
+                        readable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }
@@ -266,7 +293,7 @@ final class QuicheStream implements LinkStream {
                 received.forEach(ByteBuf::release);
                 received.clear();
                 queuedBytes = 0;
-                changed.signalAll();
+                readable.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -328,7 +355,7 @@ final class QuicheStream implements LinkStream {
                         return;
                     }
                     try {
-                        changed.await();
+                        writable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }
@@ -368,7 +395,7 @@ final class QuicheStream implements LinkStream {
                                 ? closedException("write failed")
                                 : new IOException("write failed on stream " + channel.streamId() + ": " + cause, cause);
                     }
-                    changed.signalAll();
+                    writable.signalAll();
                 } finally {
                     lock.unlock();
                 }
@@ -411,7 +438,7 @@ final class QuicheStream implements LinkStream {
             try {
                 while (unacceptedBytes > 0 && writeFailure == null && !channelClosed) {
                     try {
-                        changed.await();
+                        writable.await();
                     } catch (InterruptedException e) {
                         throw interrupted();
                     }

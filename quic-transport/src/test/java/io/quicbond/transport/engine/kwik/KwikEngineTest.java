@@ -24,6 +24,17 @@ class KwikEngineTest {
     private static final ServerIdentity IDENTITY = ServerIdentity.generate(List.of("quicbond"));
 
     @Test
+    void kwiksAssertionsAreOffEvenInAJvmRunWithAssertionsOn() {
+        // This JVM runs with assertions on (surefire's default), as a user's -ea would. kwik's LossDetector asserts a
+        // positive loss delay, which a sub-millisecond RTT breaks (see KwikEngine): loading the engine turns kwik's
+        // assertions off, so such a handshake goes on instead of being aborted with an internal error.
+        assertTrue(KwikEngineTest.class.desiredAssertionStatus(), "this test needs a JVM with assertions on");
+        new KwikEngine();
+        assertFalse(tech.kwik.core.recovery.LossDetector.class.desiredAssertionStatus(),
+                "kwik's loss detector would run its assertions");
+    }
+
+    @Test
     @Timeout(30)
     void datagramOfTheAdvertisedMaximumArrivesAndOneByteMoreIsRefused() throws Exception {
         KwikEngine engine = new KwikEngine();

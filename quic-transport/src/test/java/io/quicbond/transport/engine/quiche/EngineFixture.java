@@ -49,7 +49,7 @@ final class EngineFixture implements AutoCloseable {
             accepted.add(link);
         });
         try {
-            client = connectWithRetry(clientEngine, clientSpec(listener.localAddress(), IDENTITY));
+            client = clientEngine.connect(clientSpec(listener.localAddress(), IDENTITY));
             client.onDatagram(clientDatagrams::add);
             server = accepted.poll(10, TimeUnit.SECONDS);
             assertNotNull(server, "the server accepted the connection");
@@ -57,24 +57,6 @@ final class EngineFixture implements AutoCloseable {
             listener.close();
             throw e;
         }
-    }
-
-    /**
-     * A quiche client's handshake with a kwik server fails now and then (QuicClosedChannelException, roughly one
-     * attempt in a few dozen, not yet understood); the bond's connector simply tries again, and so does this
-     * fixture, at most three times. A handshake that never succeeds still fails the test.
-     */
-    private static QuicLink connectWithRetry(QuicEngine engine, ClientLinkSpec spec) throws Exception {
-        java.io.IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            try {
-                return engine.connect(spec);
-            } catch (java.io.IOException e) {
-                last = e;
-                System.out.println("handshake attempt " + attempt + " failed: " + e.getMessage());
-            }
-        }
-        throw last;
     }
 
     static ServerListenSpec listenSpec(InetSocketAddress address) {

@@ -1,6 +1,12 @@
 package io.quicbond.transport.engine.quiche;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quicbond.transport.engine.LinkStream;
 import io.quicbond.transport.engine.kwik.KwikEngine;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,28 +64,43 @@ class KwikQuicheInteropTest {
         });
     }
 
+    /**
+     * Each handshake of a quiche client with a kwik server used to fail with a few percent chance (2 to 4 in 100
+     * here): quiche answers in under a millisecond on loopback, kwik's first RTT sample is then 0 ms, and kwik's
+     * loss detector asserts a positive loss delay, which under -ea aborted the server's side of the connection
+     * mid-handshake (see KwikEngine). Forty fresh connections, none retried, each carrying a stream and a
+     * largest-size datagram, would then fail this test four times in five.
+     */
+    @Test
+    @Timeout(120)
+    void fortyQuicheClientsInARowGetThroughToAKwikServer() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            try (EngineFixture pair = new EngineFixture(KWIK, quiche)) {
+                LinkStream stream = pair.client.openStream();
+                stream.output().write(new byte[]{(byte) i});
+                stream.output().flush();
+                LinkStream atServer = pair.serverStreams.poll(10, TimeUnit.SECONDS);
+                assertNotNull(atServer, "connection " + i + ": the server saw the client's stream");
+                assertEquals(i, atServer.input().read(), "connection " + i + ": the first byte");
+                byte[] datagram = new byte[pair.client.maxDatagramPayload()];
+                byte[] arrived = null;
+                // Datagrams are unreliable even on loopback: up to three tries, as any datagram user would.
+                for (int attempt = 0; attempt < 3 && arrived == null; attempt++) {
+                    assertTrue(pair.client.sendDatagram(datagram));
+                    arrived = pair.serverDatagrams.poll(2, TimeUnit.SECONDS);
+                }
+                assertNotNull(arrived, "connection " + i + ": a " + datagram.length + "-byte datagram arrived");
+            }
+        }
+    }
+
     interface PairCheck {
         void run(EngineFixture pair) throws Exception;
     }
 
-    /**
-     * A quiche client and a kwik server sometimes fail to get going: the handshake completes on the client but
-     * the kwik server never reports the connection, or never delivers its first stream (seen in about one run
-     * of this class in four, not yet understood; KwikQuicheInteropTest output names each retry). The bond's
-     * connector reconnects in that case, so the check gets a fresh connection up to three times; it fails if
-     * none works.
-     */
     private static void quicheClientToKwikServer(PairCheck check) throws Exception {
-        AssertionError last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            try (EngineFixture pair = new EngineFixture(KWIK, quiche)) {
-                check.run(pair);
-                return;
-            } catch (AssertionError e) {
-                last = e;
-                System.out.println("quiche client -> kwik server, attempt " + attempt + " failed: " + e.getMessage());
-            }
+        try (EngineFixture pair = new EngineFixture(KWIK, quiche)) {
+            check.run(pair);
         }
-        throw last;
     }
 }

@@ -1,0 +1,209 @@
+package io.quicbond.interop.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quicbond.client.BondClientApp;
+import io.quicbond.client.cli.BondClientCommand;
+import io.quicbond.client.config.ClientConfig;
+import io.quicbond.server.BondServerApp;
+import io.quicbond.server.cli.BondServerCommand;
+import io.quicbond.server.config.ServerConfig;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import io.quicbond.interop.matrix.MatrixCell;
+import io.quicbond.interop.matrix.MatrixRecorder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Two independent QUIC stacks carrying the bond protocol: the real apps, started from `init` and `config --link`
+ * as a user would, with {@code "engine"} set differently at the two ends (a kwik client with a quiche server, and
+ * a quiche client with a kwik server). Two uplinks each; a TCP port forward carries 16 MB each way at once to an
+ * echo server (hash checked), and a UDP forward carries packets that fit a QUIC datagram and ones that need the
+ * stream fallback.
+ */
+@ExtendWith(MatrixRecorder.class)
+class MixedEnginesIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ExecutorService THREADS = Executors.newVirtualThreadPerTaskExecutor();
+
+    @MatrixCell(peer = "quicbond server on quiche (netty QUIC 4.2.18)", scenario = "kwik client: TCP 16 MB each way, UDP")
+    @Test
+    @Timeout(180)
+    void aKwikClientBondsWithAQuicheServer() throws Exception {
+        bondBetween("kwik", "quiche");
+    }
+
+    @MatrixCell(peer = "quicbond server on kwik 0.10.9", scenario = "quiche client: TCP 16 MB each way, UDP")
+    @Test
+    @Timeout(180)
+    void aQuicheClientBondsWithAKwikServer() throws Exception {
+        bondBetween("quiche", "kwik");
+    }
+
+    private static void bondBetween(String clientEngine, String serverEngine) throws Exception {
+        assumeTrue(io.quicbond.transport.engine.quiche.QuicheEngine.availability().isEmpty(),
+                "the quiche engine cannot run here, so there is no mixed pair to test");
+        Path dir = Files.createTempDirectory("quicbond-mixed");
+        int serverPort = freeUdpPort();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
+                "--listen", "127.0.0.1:" + serverPort, "--public-address", "127.0.0.1", "--user", "alice"), err.toString());
+        String shareLink = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst()
+                .orElseThrow().trim();
+        Path serverJson = dir.resolve("server.json");
+        ObjectNode serverConfig = (ObjectNode) JSON.readTree(serverJson.toFile());
+        serverConfig.put("engine", serverEngine);
+        serverConfig.putObject("egress").putArray("allow").add("127.0.0.0/8");
+        serverConfig.put("status_listen", "127.0.0.1:0");
+        JSON.writeValue(serverJson.toFile(), serverConfig);
+
+        try (ServerSocket echo = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             DatagramSocket udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             BondServerApp server = BondServerApp.start(ServerConfig.load(serverJson), dir)) {
+            startEchoes(echo, udpEcho);
+            Path clientJson = dir.resolve("client.json");
+            assertEquals(0, BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link",
+                    shareLink, "--out", clientJson.toString()), err.toString());
+            ObjectNode clientConfig = (ObjectNode) JSON.readTree(clientJson.toFile());
+            clientConfig.put("engine", clientEngine);
+            ArrayNode uplinks = clientConfig.putArray("uplinks");
+            uplinks.addObject().put("name", "a").put("server", "127.0.0.1:" + serverPort);
+            uplinks.addObject().put("name", "b").put("server", "127.0.0.1:" + serverPort);
+            ArrayNode forwards = clientConfig.putArray("forwards");
+            forwards.addObject().put("protocol", "tcp").put("listen", "127.0.0.1:0")
+                    .put("to", "127.0.0.1:" + echo.getLocalPort());
+            forwards.addObject().put("protocol", "udp").put("listen", "127.0.0.1:0")
+                    .put("to", "127.0.0.1:" + udpEcho.getLocalPort());
+            JSON.writeValue(clientJson.toFile(), clientConfig);
+
+            try (BondClientApp client = BondClientApp.start(ClientConfig.load(clientJson))) {
+                assertTrue(client.awaitUplinks(2, Duration.ofSeconds(30)), "two uplinks up");
+                assertEquals(serverEngine, serverStatus(server).path("engine").asText(), "the server runs " + serverEngine);
+
+                tcpEchoCarriesEveryByteBothWays(client.forwardAddresses().get(0));
+                udpEchoesThroughDatagramsAndTheStreamFallback(client.forwardAddresses().get(1));
+                MatrixRecorder.figure("16 MB each way, SHA-256 equal; UDP 10/1100/4000 B echoed");
+            }
+        }
+    }
+
+    private static void tcpEchoCarriesEveryByteBothWays(InetSocketAddress forward) throws Exception {
+        byte[] data = new byte[16 << 20];
+        new Random(41).nextBytes(data);
+        try (Socket s = new Socket(forward.getAddress(), forward.getPort())) {
+            CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = s.getInputStream()) {
+                    MessageDigest md = MessageDigest.getInstance("SHA-256");
+                    byte[] buf = new byte[65536];
+                    long total = 0;
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        md.update(buf, 0, n);
+                        total += n;
+                    }
+                    assertEquals(data.length, total, "bytes echoed");
+                    return md.digest();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, THREADS);
+            OutputStream o = s.getOutputStream();
+            o.write(data);
+            s.shutdownOutput();
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), back.get(120, TimeUnit.SECONDS),
+                    "16 MB up and back, in order");
+        }
+    }
+
+    private static void udpEchoesThroughDatagramsAndTheStreamFallback(InetSocketAddress forward) throws Exception {
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            udp.setSoTimeout(3000);
+            // 1100 bytes fits a QUIC datagram on both engines; 4000 goes over the bond stream.
+            for (int size : new int[]{10, 1100, 4000}) {
+                byte[] payload = new byte[size];
+                new Random(size).nextBytes(payload);
+                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
+                boolean answered = false;
+                // UDP may lose a packet; like any UDP client, try again.
+                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
+                    udp.send(new DatagramPacket(payload, size, forward));
+                    try {
+                        udp.receive(back);
+                        answered = true;
+                    } catch (java.net.SocketTimeoutException e) {
+                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
+                    }
+                }
+                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
+                assertArrayEquals(payload, Arrays.copyOf(back.getData(), back.getLength()));
+            }
+        }
+    }
+
+    private static void startEchoes(ServerSocket echo, DatagramSocket udpEcho) {
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = echo.accept()) {
+                s.getInputStream().transferTo(s.getOutputStream());
+                s.shutdownOutput();
+            } catch (Exception ignored) {
+                // test over
+            }
+        });
+        Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[65535];
+            try {
+                while (true) {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    udpEcho.receive(p);
+                    udpEcho.send(p);
+                }
+            } catch (Exception closed) {
+                // test over
+            }
+        });
+    }
+
+    private static JsonNode serverStatus(BondServerApp server) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return JSON.readTree(body);
+    }
+
+    private static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
+}
