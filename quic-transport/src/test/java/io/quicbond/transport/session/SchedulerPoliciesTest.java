@@ -235,10 +235,11 @@ class SchedulerPoliciesTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(90)
-    void everyUplinksBacklogDrainsToZeroOnceTheFarEndHasEverything() throws Exception {
-        try (Rig rig = rig(Policy.AGGREGATE, true, true)) {
+    void everyUplinksBacklogDrainsToZeroOnceTheFarEndHasEverything(EngineUnderTest engine) throws Exception {
+        try (Rig rig = rig(engine, Policy.AGGREGATE, true, true)) {
             upload(rig, LoopbackBond.randomBytes(16 << 20, 35));
             long deadline = System.nanoTime() + 5_000_000_000L;
             java.util.List<Long> backlog;
