@@ -169,7 +169,7 @@ public final class Uplink implements UplinkView, PathAccount {
                 }
                 RateCap cap = sendCap;
                 long capWait = cap.nanosUntilAvailable(System.nanoTime());
-                if (pos < WRITE_BATCH && capWait == 0) {
+                if (pos < WRITE_BATCH && capWait == 0 && belowInflightLimit()) {
                     // The payload goes straight into the batch, behind room for its header.
                     int payloadAt = pos + FrameCodec.HEADER_BYTES + FrameCodec.DATA_BODY_OVERHEAD;
                     Chunk chunk = session.nextChunk(this, CHUNK_BYTES, batch, payloadAt);
@@ -395,6 +395,7 @@ public final class Uplink implements UplinkView, PathAccount {
     void refreshEngineFigures() {
         LinkStats s = link.stats();
         engineDeliveryRate = s.deliveryRateBps();
+        engineCwnd = s.cwndBytes();
         if (!rtt.hasSample() && s.srttMicros() > 0) {
             // The handshake measured the path before any probe came back: better than the initial guess.
             rtt.sample(s.srttMicros() * 1000);
@@ -402,6 +403,31 @@ public final class Uplink implements UplinkView, PathAccount {
     }
 
     private volatile double engineDeliveryRate = -1;
+    private volatile long engineCwnd = -1;
+
+    /** Below this backlog an uplink always takes more: enough for a link to show what it can carry. */
+    static final long MIN_INFLIGHT_BYTES = 256 * 1024;
+
+    /**
+     * Whether the uplink may take another chunk: its own backlog (sent, not yet received by the far end) stays
+     * below what the path can hold plus a little, as TCP_NOTSENT_LOWAT keeps a socket's queue short. Without it a
+     * QUIC stream buffers seconds of data on a fast link, the flow's bytes sit there instead of in the flow's
+     * buffer where the scheduler could still give them to another uplink, and the receiver must reorder seconds.
+     * The limit is 1.5 RTT plus 30 ms at the uplink's measured rate, or 1.5 congestion windows when the engine
+     * tells one, whichever is larger; no limit until the far end has sent its first PATH_ACK.
+     */
+    boolean belowInflightLimit() {
+        if (peerReceived < 0) {
+            return true;
+        }
+        return unackedBytes() < inflightLimit();
+    }
+
+    long inflightLimit() {
+        double rate = delivered.peakBytesPerSecond();
+        long byRate = (long) (rate * (1.5 * rtt.smoothedNanos() + 30_000_000L) / 1e9);
+        return Math.max(MIN_INFLIGHT_BYTES, byRate);
+    }
 
     QuicLink link() {
         return link;
