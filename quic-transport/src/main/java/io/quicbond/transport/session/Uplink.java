@@ -395,7 +395,6 @@ public final class Uplink implements UplinkView, PathAccount {
     void refreshEngineFigures() {
         LinkStats s = link.stats();
         engineDeliveryRate = s.deliveryRateBps();
-        engineCwnd = s.cwndBytes();
         if (!rtt.hasSample() && s.srttMicros() > 0) {
             // The handshake measured the path before any probe came back: better than the initial guess.
             rtt.sample(s.srttMicros() * 1000);
@@ -403,7 +402,6 @@ public final class Uplink implements UplinkView, PathAccount {
     }
 
     private volatile double engineDeliveryRate = -1;
-    private volatile long engineCwnd = -1;
 
     /** Below this backlog an uplink always takes more: enough for a link to show what it can carry. */
     static final long MIN_INFLIGHT_BYTES = 256 * 1024;
@@ -413,8 +411,9 @@ public final class Uplink implements UplinkView, PathAccount {
      * below what the path can hold plus a little, as TCP_NOTSENT_LOWAT keeps a socket's queue short. Without it a
      * QUIC stream buffers seconds of data on a fast link, the flow's bytes sit there instead of in the flow's
      * buffer where the scheduler could still give them to another uplink, and the receiver must reorder seconds.
-     * The limit is 1.5 RTT plus 30 ms at the uplink's measured rate, or 1.5 congestion windows when the engine
-     * tells one, whichever is larger; no limit until the far end has sent its first PATH_ACK.
+     * The limit is 1.5 RTT plus 30 ms at the uplink's measured rate (at least 256 KiB); no limit until the far end
+     * has sent its first PATH_ACK. (Bounding it by quiche's congestion window instead let a 10 Mbit/s link queue
+     * a second of data: BBR's window counts more than the path holds.)
      */
     boolean belowInflightLimit() {
         if (peerReceived < 0) {
