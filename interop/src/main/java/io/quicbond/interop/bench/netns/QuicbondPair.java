@@ -50,6 +50,8 @@ final class QuicbondPair implements AutoCloseable {
     private static final int SERVER_STATUS_PORT = 7081;
     /** Added to every port a VLESS-mode pair listens on, so it runs beside a bond pair on the same links. */
     private static final int VLESS_PORT_OFFSET = 1000;
+    /** Added to every port a kwik pair listens on, so it runs beside the quiche pair. */
+    private static final int KWIK_PORT_OFFSET = 2000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String engine;
@@ -62,7 +64,7 @@ final class QuicbondPair implements AutoCloseable {
     private QuicbondPair(String engine, boolean vless, NetnsLinks links, Process server, Process client) {
         this.engine = engine;
         this.vless = vless;
-        this.portOffset = portOffset(vless);
+        this.portOffset = portOffset(engine, vless);
         this.links = links;
         this.server = server;
         this.client = client;
@@ -83,7 +85,7 @@ final class QuicbondPair implements AutoCloseable {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         String serverAddress = links.serverAddress(1);
-        int offset = portOffset(vless);
+        int offset = portOffset(engine, vless);
         int code = BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
                 "--force", "--listen", serverAddress + ":" + (SERVER_PORT + offset), "--public-address", serverAddress,
                 "--user", "bench");
@@ -172,8 +174,8 @@ final class QuicbondPair implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
-    private static int portOffset(boolean vless) {
-        return vless ? VLESS_PORT_OFFSET : 0;
+    private static int portOffset(String engine, boolean vless) {
+        return vless ? VLESS_PORT_OFFSET : engine.equals("kwik") ? KWIK_PORT_OFFSET : 0;
     }
 
     String engine() {
