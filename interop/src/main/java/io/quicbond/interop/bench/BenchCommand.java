@@ -66,7 +66,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> netnsOnly;
 
     @Option(names = "--netns-systems", split = ",", paramLabel = "SYSTEM",
-            description = "netns: run only these systems: tcp, mptcp, udp, quicbond-quiche, quicbond-kwik.")
+            description = "netns: run only these systems: tcp, mptcp, udp, quicbond-quiche, quicbond-kwik,"
+                    + " vless-mptcp (our client and server in VLESS-over-MPTCP compat mode).")
     List<String> netnsSystems;
 
     @Option(names = "--netns-prefix", defaultValue = "qbe", paramLabel = "NAME",

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * the best and on the slowest; two equal links; failover (best link blackholed at 40 % of the transfer); flap
  * (blackholed 5 s, then restored); redundant UDP over three 2 %-loss links; latency of small UDP probes under a bulk
  * TCP upload. One topology and one quicbond client/server pair per link count and engine serve all runs; between
- * runs the links get the next scenario's profiles and every quicbond uplink must be up again.
+ * runs the links get the next scenario's profiles and every quicbond uplink must be up again. Beside the bond, the
+ * bulk and latency scenarios run {@link #VLESS_MPTCP}: our own client and server in compat mode, VLESS over kernel
+ * MPTCP, on the same links.
  *
  * <p>Called from one thread; progress goes to the given writer. Root only: {@link #unavailableReason()}.
  */
@@ -34,6 +36,10 @@ public final class NetnsBench {
     /** The mixed links: best, middle, slowest. */
     static final String MIXED = "lte=40mbit/20ms,dsl=20mbit/50ms,sat=10mbit/100ms";
     static final Pattern SUBFLOWS = Pattern.compile("subflows:(\\d+)");
+    /** Our bond-client and bond-server in compat mode: VLESS over kernel MPTCP, through the same forwards. */
+    static final String VLESS_MPTCP = "vless-mptcp";
+    /** The server's engine in VLESS mode (its bond listener stays idle). */
+    private static final String VLESS_SERVER_ENGINE = "kwik";
 
     enum Kind { BULK, FAILOVER, FLAP, REDUNDANT, LATENCY }
 
@@ -87,6 +93,7 @@ public final class NetnsBench {
         for (String engine : options.engines()) {
             systems.add(quicbond(engine));
         }
+        systems.add(VLESS_MPTCP);
         String lossBest = "lte=40mbit/20ms/1%,dsl=20mbit/50ms,sat=10mbit/100ms";
         String lossSlowest = "lte=40mbit/20ms,dsl=20mbit/50ms,sat=10mbit/100ms/1%";
         String lossy = "lte=40mbit/20ms/2%,dsl=20mbit/50ms/2%,sat=10mbit/100ms/2%";
@@ -162,8 +169,8 @@ public final class NetnsBench {
                 for (int run = 1; run <= options.runs(); run++) {
                     for (String system : s.systems()) {
                         QuicbondPair pair = null;
-                        if (system.startsWith("quicbond-")) {
-                            pair = pair(pairs, links, system.substring("quicbond-".length()));
+                        if (system.startsWith("quicbond-") || system.equals(VLESS_MPTCP)) {
+                            pair = pair(pairs, links, system);
                         }
                         log.printf("[%s %s %d/%d] %s%n", s.id(), system, run, options.runs(), s.title());
                         NetnsReport.RunResult r;
@@ -187,15 +194,22 @@ public final class NetnsBench {
         return report.allMovedBytes();
     }
 
-    private QuicbondPair pair(Map<String, QuicbondPair> pairs, NetnsLinks links, String engine)
+    private QuicbondPair pair(Map<String, QuicbondPair> pairs, NetnsLinks links, String system)
             throws IOException, InterruptedException {
-        QuicbondPair pair = pairs.get(engine);
+        QuicbondPair pair = pairs.get(system);
         if (pair == null) {
-            log.printf("netns: starting bond-server (%s) and bond-client with %d uplinks%n", engine,
-                    links.links().size());
-            pair = QuicbondPair.start(links, engine, dir.resolve("quicbond-" + engine + "-" + links.links().size()),
+            boolean vless = system.equals(VLESS_MPTCP);
+            String engine = vless ? VLESS_SERVER_ENGINE : system.substring("quicbond-".length());
+            if (vless) {
+                log.printf("netns: starting bond-server and bond-client in VLESS-over-MPTCP mode over %d links%n",
+                        links.links().size());
+            } else {
+                log.printf("netns: starting bond-server (%s) and bond-client with %d uplinks%n", engine,
+                        links.links().size());
+            }
+            pair = QuicbondPair.start(links, engine, vless, dir.resolve(system + "-" + links.links().size()),
                     options.javaCommand(), Duration.ofSeconds(60));
-            pairs.put(engine, pair);
+            pairs.put(system, pair);
         }
         return pair;
     }
@@ -232,6 +246,8 @@ public final class NetnsBench {
                                        QuicbondPair pair, Path logFile) throws IOException, InterruptedException {
         double seconds = options.seconds();
         boolean mptcp = system.equals("mptcp");
+        // Kernel MPTCP carries it: count its connections and subflows.
+        boolean kernelMptcp = mptcp || system.equals(VLESS_MPTCP);
         LinkSampler sampler = new LinkSampler(links);
         // Failover: cut at 40 % (8 s of 20 s) for good. Flap: cut at 25 %, restored 5 s later (at most 40 % of it).
         double cutAt = s.kind() == Kind.FAILOVER ? 0.4 * seconds : 0.25 * seconds;
@@ -241,8 +257,8 @@ public final class NetnsBench {
         } else if (s.kind() == Kind.FLAP) {
             sampler.cutAfterStart(0, cutAt, cutAt + outage);
         }
-        long joinsBefore = mptcp ? nstat(links.serverNamespace(), "MPTcpExtMPJoinAckRx") : 0;
-        long capableBefore = mptcp ? nstat(links.serverNamespace(), "MPTcpExtMPCapableSYNRX") : 0;
+        long joinsBefore = kernelMptcp ? nstat(links.serverNamespace(), "MPTcpExtMPJoinAckRx") : 0;
+        long capableBefore = kernelMptcp ? nstat(links.serverNamespace(), "MPTcpExtMPCapableSYNRX") : 0;
         Iperf server;
         Iperf.Report rep;
         int[] subflowsSeen = {0};
@@ -252,15 +268,15 @@ public final class NetnsBench {
             if (pair != null) {
                 server = Iperf.startServer(links.serverNamespace(), links.clientNamespace(), "127.0.0.1",
                         QuicbondPair.IPERF_PORT, false, logFile);
-                rep = server.runClient("127.0.0.1", null, QuicbondPair.TCP_FORWARD, seconds, logFile);
             } else {
                 server = Iperf.startServer(links.serverNamespace(), links.clientNamespace(), links.serverAddress(1),
                         5201, mptcp, logFile);
-                if (mptcp) {
-                    ssProbe = Thread.ofVirtual().start(() -> subflowsSeen[0] = watchSubflows(links, seconds, logFile));
-                }
-                rep = server.runClient(links.serverAddress(1), links.clientAddress(1), 5201, seconds, logFile);
             }
+            if (kernelMptcp) {
+                ssProbe = Thread.ofVirtual().start(() -> subflowsSeen[0] = watchSubflows(links, seconds, logFile));
+            }
+            rep = pair != null ? server.runClient("127.0.0.1", null, pair.tcpForward(), seconds, logFile)
+                    : server.runClient(links.serverAddress(1), links.clientAddress(1), 5201, seconds, logFile);
         } finally {
             sampler.stop();
             applyProfiles(links, specs);
@@ -274,7 +290,7 @@ public final class NetnsBench {
         }
         NetnsReport.RunResult r = NetnsReport.RunResult.bulk(s.id(), system, run, rep, sampler.series(),
                 sampler.startOffsetSeconds(), specs);
-        if (mptcp) {
+        if (kernelMptcp) {
             long joins = nstat(links.serverNamespace(), "MPTcpExtMPJoinAckRx") - joinsBefore;
             long capable = nstat(links.serverNamespace(), "MPTcpExtMPCapableSYNRX") - capableBefore;
             r = r.withMptcp(capable, joins, subflowsSeen[0]);
@@ -323,7 +339,7 @@ public final class NetnsBench {
         boolean viaBond = pair != null;
         InetSocketAddress listen = viaBond ? new InetSocketAddress("127.0.0.1", QuicbondPair.UDP_AGGREGATE_TARGET)
                 : new InetSocketAddress(links.serverAddress(1), QuicbondPair.UDP_AGGREGATE_TARGET);
-        InetSocketAddress to = viaBond ? new InetSocketAddress("127.0.0.1", QuicbondPair.UDP_FORWARD_AGGREGATE) : listen;
+        InetSocketAddress to = viaBond ? new InetSocketAddress("127.0.0.1", pair.udpForwardAggregate()) : listen;
         InetSocketAddress bind = viaBond ? null : new InetSocketAddress(links.clientAddress(1), 0);
         int perSecond = 20;
         try (UdpProbes probes = new UdpProbes(links.clientNamespace(), bind, to, links.serverNamespace(), listen)) {
@@ -344,7 +360,7 @@ public final class NetnsBench {
             Thread bulk = Thread.ofVirtual().start(() -> {
                 try {
                     if (viaBond) {
-                        server.runClient("127.0.0.1", null, QuicbondPair.TCP_FORWARD, seconds, logFile);
+                        server.runClient("127.0.0.1", null, pair.tcpForward(), seconds, logFile);
                     } else {
                         server.runClient(links.serverAddress(1), links.clientAddress(1), 5201, seconds, logFile);
                     }

@@ -325,6 +325,7 @@ final class NetnsReport {
             case "tcp" -> "kernel TCP (best link)";
             case "mptcp" -> "kernel MPTCP (mptcpize iperf3)";
             case "udp" -> "plain UDP (best link)";
+            case NetnsBench.VLESS_MPTCP -> "quicbond VLESS over MPTCP (ours both ends)";
             default -> system.replace("quicbond-", "quicbond (") + ")";
         };
     }
@@ -354,7 +355,9 @@ final class NetnsReport {
                 + " quicbond engines: %s%n", options.runs(), options.seconds(), String.join(", ", options.engines())));
         md.append("- links: IP-level emulator between namespaces (TUN devices; rates count IP bytes); plain TCP runs on"
                 + " the best link only; kernel MPTCP via `mptcpize run iperf3`, one subflow endpoint per extra link;"
-                + " quicbond via bond-server/bond-client JVMs, one uplink per link, iperf3 through a TCP forward\n");
+                + " quicbond via bond-server/bond-client JVMs, one uplink per link, iperf3 through a TCP forward;"
+                + " VLESS over MPTCP: the same JVMs in compat mode (VLESS listener and client over kernel MPTCP,"
+                + " same forwards and subflow endpoints)\n");
         md.append("- kernel TCP congestion control (plain TCP and MPTCP subflows): ").append(kernelCongestionControl)
                 .append("\n\n");
 
@@ -372,8 +375,14 @@ final class NetnsReport {
             }
             md.append("\nIn brackets: every run; \"!\" marks a run with an error. Kernel MPTCP subflows per connection"
                     + " (from the server namespace's MPTcpExtMPJoinAckRx / MPTcpExtMPCapableSYNRX counters): ");
-            md.append(throughput.stream().map(s -> s.id() + " " + fmt(median(s, "mptcp", "mptcpSubflowsPerConnection")))
-                    .collect(Collectors.joining(", "))).append(".\n\n");
+            for (String sys : List.of("mptcp", NetnsBench.VLESS_MPTCP)) {
+                if (systems.contains(sys)) {
+                    md.append(peerName(sys)).append(": ").append(throughput.stream()
+                            .map(s -> s.id() + " " + fmt(median(s, sys, "mptcpSubflowsPerConnection")))
+                            .collect(Collectors.joining(", "))).append(". ");
+                }
+            }
+            md.append("\n\n");
         }
         for (Scenario s : results.keySet()) {
             if (s.kind() == Kind.FAILOVER) {
