@@ -1,5 +1,8 @@
 package io.quicbond.interop.e2e;
 
+import static io.quicbond.interop.e2e.LoopbackPeers.freeTcpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.freeUdpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,18 +16,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.quicbond.client.BondClientApp;
-import io.quicbond.client.cli.BondClientCommand;
 import io.quicbond.client.config.ClientConfig;
 import io.quicbond.interop.emulator.EmulatedLinks;
 import io.quicbond.server.BondServerApp;
-import io.quicbond.server.cli.BondServerCommand;
 import io.quicbond.server.config.ServerConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -37,7 +34,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -73,12 +69,8 @@ class BondAppsIT {
     static void startTheBond() throws Exception {
         dir = Files.createTempDirectory("quicbond-it");
         int serverPort = freeUdpPort();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
-                "--listen", "127.0.0.1:" + serverPort, "--public-address", "127.0.0.1", "--user", "alice");
-        assertEquals(0, code, err.toString());
-        shareLink = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+        shareLink = BondCli.serverInit("--dir", dir.toString(), "--listen", "127.0.0.1:" + serverPort,
+                "--public-address", "127.0.0.1", "--user", "alice");
 
         // The VPS operator lets the bond reach this machine's own services (denied by default).
         Path serverJson = dir.resolve("server.json");
@@ -90,13 +82,7 @@ class BondAppsIT {
 
         bigFile = new byte[BIG];
         new Random(5).nextBytes(bigFile);
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        web.createContext("/big", x -> {
-            x.sendResponseHeaders(200, bigFile.length);
-            try (OutputStream body = x.getResponseBody()) {
-                body.write(bigFile);
-            }
-        });
+        web = LoopbackPeers.webServing(bigFile);
         web.createContext("/hello", x -> {
             byte[] hello = "hello through the bond\n".getBytes();
             x.sendResponseHeaders(200, hello.length);
@@ -104,29 +90,13 @@ class BondAppsIT {
                 body.write(hello);
             }
         });
-        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        web.start();
-        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (Exception closed) {
-                // test over
-            }
-        });
+        udpEcho = LoopbackPeers.udpEcho();
 
         // Three uplinks, each through its own emulated link (unshaped here: this test is about correctness).
         links = EmulatedLinks.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort),
                 "lte=unlimited,dsl=unlimited,sat=unlimited");
         Path clientJson = dir.resolve("client.json");
-        code = BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link", shareLink,
-                "--out", clientJson.toString());
-        assertEquals(0, code, err.toString());
+        BondCli.clientConfig(shareLink, clientJson);
         ObjectNode clientConfig = (ObjectNode) JSON.readTree(clientJson.toFile());
         ArrayNode uplinks = clientConfig.putArray("uplinks");
         for (String name : new String[]{"lte", "dsl", "sat"}) {
@@ -329,18 +299,15 @@ class BondAppsIT {
         // A second server with the default egress policy, and a client for it.
         Path dir2 = Files.createTempDirectory("quicbond-it-deny");
         int port = freeUdpPort();
-        StringWriter out = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "init", "--dir",
-                dir2.toString(), "--listen", "127.0.0.1:" + port, "--public-address", "127.0.0.1"));
+        String link = BondCli.serverInit("--dir", dir2.toString(), "--listen", "127.0.0.1:" + port,
+                "--public-address", "127.0.0.1");
         Path serverJson = dir2.resolve("server.json");
         ObjectNode sc = (ObjectNode) JSON.readTree(serverJson.toFile());
         sc.put("status_listen", "127.0.0.1:0");
         JSON.writeValue(serverJson.toFile(), sc);
-        String link = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
         Path clientJson = dir2.resolve("client.json");
-        assertEquals(0, BondClientCommand.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "config", "--link", link, "--out", clientJson.toString(), "--socks5", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                "--status", "127.0.0.1:0"));
+        BondCli.clientConfig(link, clientJson, "--socks5", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                "--status", "127.0.0.1:0");
         try (BondServerApp denyingServer = BondServerApp.start(ServerConfig.load(serverJson), dir2);
              BondClientApp client2 = BondClientApp.start(ClientConfig.load(clientJson))) {
             assertTrue(client2.awaitUplinks(1, Duration.ofSeconds(20)));
@@ -454,19 +421,4 @@ class BondAppsIT {
         }
     }
 
-    private static byte[] sha256(byte[] b) throws Exception {
-        return MessageDigest.getInstance("SHA-256").digest(b);
-    }
-
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freeTcpPort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,8 @@
 package io.quicbond.interop.e2e;
 
+import static io.quicbond.interop.e2e.LoopbackPeers.freeTcpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.freeUdpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.quicbond.server.BondServerApp;
-import io.quicbond.server.cli.BondServerCommand;
 import io.quicbond.server.compat.VlessListenerStatus;
 import io.quicbond.server.config.ServerConfig;
-import io.quicbond.server.users.UserStore;
 import io.quicbond.transport.compat.vless.VlessCommand;
 import io.quicbond.transport.compat.vless.VlessDecoder;
 import io.quicbond.transport.compat.vless.VlessRequest;
@@ -21,8 +22,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -32,7 +31,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -74,14 +72,10 @@ class VlessV2rayIT {
     static void start() throws Exception {
         assumeTrue(Processes.installed("v2ray"), "v2ray is not installed (apt-get install v2ray)");
         dir = Files.createTempDirectory("quicbond-vless-it");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir",
-                dir.toString(), "--listen", "127.0.0.1:" + freeUdpPort(), "--public-address", "127.0.0.1", "--user", "alice"),
-                err.toString());
+        BondCli.serverInit("--dir", dir.toString(), "--listen", "127.0.0.1:" + freeUdpPort(), "--public-address",
+                "127.0.0.1", "--user", "alice");
         Path serverJson = dir.resolve("server.json");
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "user", "vless", "alice",
-                "--uuid", USER.toString(), "--config", serverJson.toString()), err.toString());
+        BondCli.server("user", "vless", "alice", "--uuid", USER.toString(), "--config", serverJson.toString());
         ObjectNode config = (ObjectNode) JSON.readTree(serverJson.toFile());
         config.putObject("egress").putArray("allow").add("127.0.0.0/8");
         config.put("status_listen", "127.0.0.1:0");
@@ -94,28 +88,8 @@ class VlessV2rayIT {
 
         bigFile = new byte[20_000_000];
         new Random(7).nextBytes(bigFile);
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        web.createContext("/big", x -> {
-            x.sendResponseHeaders(200, bigFile.length);
-            try (OutputStream body = x.getResponseBody()) {
-                body.write(bigFile);
-            }
-        });
-        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        web.start();
-        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (IOException closed) {
-                // test over
-            }
-        });
+        web = LoopbackPeers.webServing(bigFile);
+        udpEcho = LoopbackPeers.udpEcho();
         recorder = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> record(vlessPort));
 
@@ -137,21 +111,8 @@ class VlessV2rayIT {
         Files.writeString(muxJson, v2rayConfig.replace(String.valueOf(socksPort), String.valueOf(muxSocksPort))
                 .replace("\"streamSettings\"", "\"mux\": {\"enabled\": true, \"concurrency\": 8}, \"streamSettings\""));
         v2rayMux = Processes.start("v2ray", "-config", muxJson.toString());
-        awaitPort(v2ray, socksPort);
-        awaitPort(v2rayMux, muxSocksPort);
-    }
-
-    private static void awaitPort(Process process, int port) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                assertTrue(process.isAlive(), "v2ray exited with " + (process.isAlive() ? "" : process.exitValue()));
-                assertTrue(System.nanoTime() < deadline, "v2ray's SOCKS inbound did not open");
-                Thread.sleep(100);
-            }
-        }
+        LoopbackPeers.awaitListening(v2ray, socksPort, "v2ray's SOCKS inbound");
+        LoopbackPeers.awaitListening(v2rayMux, muxSocksPort, "the multiplexing v2ray's SOCKS inbound");
     }
 
     /** A relay v2ray → our server that keeps the first bytes of each connection. */
@@ -303,21 +264,6 @@ class VlessV2rayIT {
         throw new AssertionError("no " + command + " request among " + firstBytes.size() + " recorded connections");
     }
 
-    private static byte[] sha256(byte[] data) throws Exception {
-        return MessageDigest.getInstance("SHA-256").digest(data);
-    }
-
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void closeQuietly(Socket s) {
         try {
