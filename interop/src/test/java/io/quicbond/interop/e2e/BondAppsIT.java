@@ -20,7 +20,6 @@ import io.quicbond.client.config.ClientConfig;
 import io.quicbond.interop.emulator.EmulatedLinks;
 import io.quicbond.server.BondServerApp;
 import io.quicbond.server.config.ServerConfig;
-import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -31,7 +30,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -194,29 +192,18 @@ class BondAppsIT {
     @MatrixCell(peer = "java UDP echo", scenario = "SOCKS5 UDP ASSOCIATE")
     @Test
     void udpEchoThroughSocks5UdpAssociate() throws Exception {
-        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), client.socks5Address().getPort());
-             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            OutputStream out = control.getOutputStream();
-            DataInputStream in = new DataInputStream(control.getInputStream());
-            out.write(new byte[]{5, 1, 0});
-            assertArrayEquals(new byte[]{5, 0}, in.readNBytes(2));
-            // UDP ASSOCIATE, telling the proxy where our datagrams will come from (RFC 1928 section 4)
-            ByteBuffer req = ByteBuffer.allocate(10).put(new byte[]{5, 3, 0, 1}).put(new byte[]{127, 0, 0, 1})
-                    .putShort((short) udp.getLocalPort());
-            out.write(req.array());
-            byte[] reply = in.readNBytes(10);
-            assertEquals(0, reply[1], "UDP ASSOCIATE succeeded");
-            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             Socks5UdpAssociation association = Socks5UdpAssociation.open(client.socks5Address().getPort(),
+                     udp.getLocalPort())) {
             udp.setSoTimeout(10_000);
             for (int i = 0; i < 5; i++) {
                 byte[] payload = ("ping " + i).getBytes();
-                ByteBuffer datagram = ByteBuffer.allocate(10 + payload.length).put(new byte[]{0, 0, 0, 1, 127, 0, 0, 1})
-                        .putShort((short) udpEcho.getLocalPort()).put(payload);
-                udp.send(new DatagramPacket(datagram.array(), datagram.capacity(), InetAddress.getLoopbackAddress(), relayPort));
+                byte[] datagram = Socks5UdpAssociation.toLoopback(udpEcho.getLocalPort(), payload);
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(),
+                        association.relayPort()));
                 DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
                 udp.receive(back);
-                byte[] got = java.util.Arrays.copyOfRange(back.getData(), 10, back.getLength());
-                assertArrayEquals(payload, got);
+                assertArrayEquals(payload, Socks5UdpAssociation.payloadOf(back));
             }
         }
     }
@@ -226,26 +213,7 @@ class BondAppsIT {
     void udpEchoThroughAPortForward() throws Exception {
         InetSocketAddress forward = client.forwardAddresses().get(0);
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            udp.setSoTimeout(10_000);
-            for (int size : new int[]{10, 1000, 4000}) {
-                byte[] payload = new byte[size];
-                new Random(size).nextBytes(payload);
-                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
-                // UDP may lose a packet (an uplink can die with it queued), so like any UDP client, try again.
-                udp.setSoTimeout(3000);
-                boolean answered = false;
-                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
-                    udp.send(new DatagramPacket(payload, size, forward));
-                    try {
-                        udp.receive(back);
-                        answered = true;
-                    } catch (java.net.SocketTimeoutException e) {
-                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
-                    }
-                }
-                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
-                assertArrayEquals(payload, java.util.Arrays.copyOf(back.getData(), back.getLength()));
-            }
+            LoopbackPeers.assertUdpEchoes(udp, forward, 10, 1000, 4000);
         }
     }
 

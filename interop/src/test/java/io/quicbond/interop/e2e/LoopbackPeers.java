@@ -1,5 +1,6 @@
 package io.quicbond.interop.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -11,8 +12,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Random;
 import java.util.concurrent.Executors;
 
 /**
@@ -59,6 +63,31 @@ final class LoopbackPeers {
                 // test over
             }
         });
+    }
+
+    /**
+     * Sends a random payload of each size to {@code forward} from {@code udp} and asserts it comes back intact;
+     * UDP may lose a packet (an uplink can die with it queued), so like any UDP client, it tries 3 times, 3 s each.
+     */
+    static void assertUdpEchoes(DatagramSocket udp, InetSocketAddress forward, int... sizes) throws IOException {
+        udp.setSoTimeout(3000);
+        for (int size : sizes) {
+            byte[] payload = new byte[size];
+            new Random(size).nextBytes(payload);
+            DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
+            boolean answered = false;
+            for (int attempt = 0; attempt < 3 && !answered; attempt++) {
+                udp.send(new DatagramPacket(payload, size, forward));
+                try {
+                    udp.receive(back);
+                    answered = true;
+                } catch (SocketTimeoutException e) {
+                    System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
+                }
+            }
+            assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
+            assertArrayEquals(payload, Arrays.copyOf(back.getData(), back.getLength()));
+        }
     }
 
     static byte[] sha256(byte[] data) throws NoSuchAlgorithmException {

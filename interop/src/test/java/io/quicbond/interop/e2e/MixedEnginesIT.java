@@ -15,7 +15,6 @@ import io.quicbond.server.BondServerApp;
 import io.quicbond.server.config.ServerConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -140,26 +138,8 @@ class MixedEnginesIT {
 
     private static void udpEchoesThroughDatagramsAndTheStreamFallback(InetSocketAddress forward) throws Exception {
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            udp.setSoTimeout(3000);
             // 1100 bytes fits a QUIC datagram on both engines; 4000 goes over the bond stream.
-            for (int size : new int[]{10, 1100, 4000}) {
-                byte[] payload = new byte[size];
-                new Random(size).nextBytes(payload);
-                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
-                boolean answered = false;
-                // UDP may lose a packet; like any UDP client, try again.
-                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
-                    udp.send(new DatagramPacket(payload, size, forward));
-                    try {
-                        udp.receive(back);
-                        answered = true;
-                    } catch (java.net.SocketTimeoutException e) {
-                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
-                    }
-                }
-                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
-                assertArrayEquals(payload, Arrays.copyOf(back.getData(), back.getLength()));
-            }
+            LoopbackPeers.assertUdpEchoes(udp, forward, 10, 1100, 4000);
         }
     }
 

@@ -18,7 +18,6 @@ import io.quicbond.transport.compat.vless.VlessCommand;
 import io.quicbond.transport.compat.vless.VlessDecoder;
 import io.quicbond.transport.compat.vless.VlessRequest;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +27,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -215,34 +213,21 @@ class VlessV2rayIT {
     }
 
     private static void udpEchoThrough(int socks) throws Exception {
-        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), socks);
-             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            OutputStream out = control.getOutputStream();
-            DataInputStream in = new DataInputStream(control.getInputStream());
-            out.write(new byte[]{5, 1, 0});
-            assertArrayEquals(new byte[]{5, 0}, in.readNBytes(2));
-            ByteBuffer req = ByteBuffer.allocate(10).put(new byte[]{5, 3, 0, 1}).put(new byte[]{127, 0, 0, 1})
-                    .putShort((short) udp.getLocalPort());
-            out.write(req.array());
-            byte[] reply = in.readNBytes(10);
-            assertEquals(0, reply[1], "UDP ASSOCIATE succeeded");
-            InetAddress relayHost = InetAddress.getByAddress(java.util.Arrays.copyOfRange(reply, 4, 8));
-            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             Socks5UdpAssociation association = Socks5UdpAssociation.open(socks, udp.getLocalPort())) {
             udp.setSoTimeout(3_000);
             int echoed = 0;
             for (int i = 0; i < 10 && echoed < 5; i++) {
                 byte[] payload = ("ping " + i).getBytes();
-                ByteBuffer datagram = ByteBuffer.allocate(10 + payload.length)
-                        .put(new byte[]{0, 0, 0, 1, 127, 0, 0, 1}).putShort((short) udpEcho.getLocalPort()).put(payload);
-                udp.send(new DatagramPacket(datagram.array(), datagram.capacity(), relayHost, relayPort));
+                byte[] datagram = Socks5UdpAssociation.toLoopback(udpEcho.getLocalPort(), payload);
+                udp.send(new DatagramPacket(datagram, datagram.length, association.relayHost(), association.relayPort()));
                 DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
                 try {
                     udp.receive(back);
                 } catch (java.net.SocketTimeoutException lost) {
                     continue; // UDP: the first datagram may race the VLESS connection's set-up
                 }
-                byte[] got = java.util.Arrays.copyOfRange(back.getData(), 10, back.getLength());
-                assertEquals(new String(payload), new String(got));
+                assertEquals(new String(payload), new String(Socks5UdpAssociation.payloadOf(back)));
                 echoed++;
             }
             assertEquals(5, echoed, "datagrams echoed through v2ray and our server");
