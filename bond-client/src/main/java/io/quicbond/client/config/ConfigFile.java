@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.quicbond.client.rules.Cidr;
 import io.quicbond.client.rules.DomainSuffix;
-import io.quicbond.client.rules.IpLiterals;
+import io.quicbond.transport.net.IpLiterals;
 import io.quicbond.client.rules.PolicyRule;
 import java.util.ArrayList;
 import java.util.List;

@@ -12,7 +12,7 @@ import io.quicbond.client.uplink.BudgetPeriod;
 import io.quicbond.transport.session.UplinkTuning;
 import io.quicbond.client.rules.Cidr;
 import io.quicbond.client.rules.DomainSuffix;
-import io.quicbond.client.rules.IpLiterals;
+import io.quicbond.transport.net.IpLiterals;
 import io.quicbond.client.rules.PolicyRule;
 import io.quicbond.client.rules.PortRanges;
 import io.quicbond.transport.Destination;

@@ -1,6 +1,6 @@
 package io.quicbond.client.config;
 
-import io.quicbond.client.rules.IpLiterals;
+import io.quicbond.transport.net.IpLiterals;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quicbond.client.config.ClientConfig;
-import io.quicbond.client.rules.IpLiterals;
+import io.quicbond.transport.net.IpLiterals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

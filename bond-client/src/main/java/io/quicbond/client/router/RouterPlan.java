@@ -3,6 +3,7 @@ package io.quicbond.client.router;
 import io.quicbond.client.config.ClientConfig;
 import io.quicbond.client.config.HostPort;
 import io.quicbond.client.rules.Cidr;
+import io.quicbond.transport.net.IpLiterals;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -56,7 +57,7 @@ public record RouterPlan(ClientConfig.Router router, List<String> bypass4, List<
         Set<String> v4 = new LinkedHashSet<>(BUILT_IN_BYPASS_V4);
         Set<String> v6 = new LinkedHashSet<>(BUILT_IN_BYPASS_V6);
         for (InetAddress a : servers) {
-            (a instanceof Inet4Address ? v4 : v6).add(io.quicbond.client.rules.IpLiterals.format(a).replaceAll("%.*", ""));
+            (a instanceof Inet4Address ? v4 : v6).add(IpLiterals.format(a).replaceAll("%.*", ""));
         }
         for (Cidr c : router.bypass()) {
             (c.isIpv4() ? v4 : v6).add(c.toString());

@@ -1,5 +1,7 @@
 package io.quicbond.client.rules;
 
+import io.quicbond.transport.net.IpLiterals;
+import io.quicbond.transport.net.PrefixBits;
 import java.util.Arrays;
 
 /**
@@ -37,22 +39,20 @@ public final class Cidr {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a CIDR network: " + IpLiterals.quote(text) + ": " + e.getMessage());
         }
-        if (isIpv4Mapped(address)) {
+        if (IpLiterals.isIpv4Mapped(address)) {
             throw new IllegalArgumentException("not a CIDR network: " + IpLiterals.quote(text)
                     + ": write IPv4-mapped networks as IPv4 (destinations are matched as IPv4)");
         }
         int max = address.length * 8;
         int prefix = max;
         if (slash >= 0) {
-            String p = text.substring(slash + 1);
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || p.length() > 1 && p.charAt(0) == '0' || Integer.parseInt(p) > max) {
+            prefix = PrefixBits.parseLength(text.substring(slash + 1));
+            if (prefix < 0 || prefix > max) {
                 throw new IllegalArgumentException("not a CIDR network: " + IpLiterals.quote(text)
                         + ": the prefix length must be 0.." + max);
             }
-            prefix = Integer.parseInt(p);
         }
-        byte[] masked = mask(address, prefix);
+        byte[] masked = PrefixBits.mask(address, prefix);
         if (!Arrays.equals(masked, address)) {
             throw new IllegalArgumentException("not a CIDR network: " + IpLiterals.quote(text) + " has host bits set; did you mean "
                     + IpLiterals.format(masked) + "/" + prefix + "?");
@@ -62,10 +62,7 @@ public final class Cidr {
 
     /** Whether {@code address} (4 or 16 bytes) lies in this network; false for the other family. */
     public boolean contains(byte[] address) {
-        if (address.length != network.length) {
-            return false;
-        }
-        return Arrays.equals(mask(address, prefixLength), network);
+        return PrefixBits.contains(network, prefixLength, address);
     }
 
     public boolean isIpv4() {
@@ -74,27 +71,6 @@ public final class Cidr {
 
     public int prefixLength() {
         return prefixLength;
-    }
-
-    private static byte[] mask(byte[] address, int prefix) {
-        byte[] out = address.clone();
-        for (int i = 0; i < out.length; i++) {
-            int bits = Math.clamp(prefix - i * 8L, 0, 8);
-            out[i] &= (byte) (0xff00 >> bits);
-        }
-        return out;
-    }
-
-    private static boolean isIpv4Mapped(byte[] a) {
-        if (a.length != 16) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.quicbond.client.rules;
 
+import io.quicbond.transport.net.IpLiterals;
 import java.util.Locale;
 
 /**

@@ -1,6 +1,7 @@
 package io.quicbond.client.rules;
 
 import io.quicbond.transport.Destination;
+import io.quicbond.transport.net.IpLiterals;
 import io.quicbond.transport.scheduler.Policy;
 import java.util.List;
 import java.util.Objects;

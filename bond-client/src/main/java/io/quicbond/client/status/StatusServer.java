@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.quicbond.client.rules.IpLiterals;
+import io.quicbond.transport.net.IpLiterals;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

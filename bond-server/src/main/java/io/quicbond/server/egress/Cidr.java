@@ -1,5 +1,7 @@
 package io.quicbond.server.egress;
 
+import io.quicbond.transport.net.IpLiterals;
+import io.quicbond.transport.net.PrefixBits;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Objects;
@@ -45,19 +47,17 @@ public final class Cidr {
         int maxPrefix = address.length * 8;
         int prefix = maxPrefix;
         if (slash >= 0) {
-            String prefixText = text.substring(slash + 1);
-            if (prefixText.isEmpty() || prefixText.length() > 3 || !prefixText.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || prefixText.length() > 1 && prefixText.charAt(0) == '0') {
+            prefix = PrefixBits.parseLength(text.substring(slash + 1));
+            if (prefix < 0) {
                 throw new IllegalArgumentException("bad CIDR " + IpLiterals.quote(text) + ": the prefix length must be a"
                         + " number 0.." + maxPrefix);
             }
-            prefix = Integer.parseInt(prefixText);
             if (prefix > maxPrefix) {
                 throw new IllegalArgumentException("bad CIDR " + IpLiterals.quote(text) + ": the prefix length must be 0.."
                         + maxPrefix);
             }
         }
-        byte[] masked = mask(address, prefix);
+        byte[] masked = PrefixBits.mask(address, prefix);
         if (!Arrays.equals(masked, address)) {
             throw new IllegalArgumentException("bad CIDR " + IpLiterals.quote(text) + ": host bits are set; did you mean "
                     + IpLiterals.format(masked) + "/" + prefix + "?");
@@ -75,7 +75,7 @@ public final class Cidr {
         if (prefixLength < 0 || prefixLength > bytes.length * 8) {
             throw new IllegalArgumentException("prefix length must be 0.." + bytes.length * 8 + ": " + prefixLength);
         }
-        return new Cidr(mask(bytes, prefixLength), prefixLength);
+        return new Cidr(PrefixBits.mask(bytes, prefixLength), prefixLength);
     }
 
     /** Whether {@code address} is in this network; false for null or an address of the other family. */
@@ -84,21 +84,7 @@ public final class Cidr {
     }
 
     boolean containsBytes(byte[] address) {
-        if (address.length != network.length) {
-            return false;
-        }
-        int fullBytes = prefixLength / 8;
-        for (int i = 0; i < fullBytes; i++) {
-            if (address[i] != network[i]) {
-                return false;
-            }
-        }
-        int remainingBits = prefixLength % 8;
-        if (remainingBits == 0) {
-            return true;
-        }
-        int mask = 0xff << (8 - remainingBits) & 0xff;
-        return (address[fullBytes] & mask) == (network[fullBytes] & 0xff);
+        return PrefixBits.contains(network, prefixLength, address);
     }
 
     /** The network address (host bits zero). */
@@ -128,13 +114,5 @@ public final class Cidr {
     @Override
     public String toString() {
         return IpLiterals.format(network) + "/" + prefixLength;
-    }
-
-    private static byte[] mask(byte[] address, int prefixLength) {
-        byte[] out = address.clone();
-        for (int bit = prefixLength; bit < out.length * 8; bit++) {
-            out[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
-        }
-        return out;
     }
 }

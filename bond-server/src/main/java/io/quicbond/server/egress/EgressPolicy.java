@@ -1,5 +1,6 @@
 package io.quicbond.server.egress;
 
+import io.quicbond.transport.net.IpLiterals;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import io.quicbond.transport.Destination;
 import io.quicbond.transport.EgressConnector;
 import io.quicbond.transport.FlowError;
 import io.quicbond.transport.FlowOpenException;
+import io.quicbond.transport.net.IpLiterals;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.DatagramSocket;

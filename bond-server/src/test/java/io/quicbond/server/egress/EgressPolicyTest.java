@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quicbond.transport.net.IpLiterals;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.FlowError;
 import io.quicbond.transport.FlowOpenException;
+import io.quicbond.transport.net.IpLiterals;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;

@@ -1,5 +1,8 @@
 package io.quicbond.interop.e2e;
 
+import static io.quicbond.interop.e2e.LoopbackPeers.freeTcpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.freeUdpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,18 +16,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.quicbond.client.BondClientApp;
-import io.quicbond.client.cli.BondClientCommand;
 import io.quicbond.client.config.ClientConfig;
 import io.quicbond.interop.emulator.EmulatedLinks;
 import io.quicbond.server.BondServerApp;
-import io.quicbond.server.cli.BondServerCommand;
 import io.quicbond.server.config.ServerConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -34,10 +30,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -73,12 +67,8 @@ class BondAppsIT {
     static void startTheBond() throws Exception {
         dir = Files.createTempDirectory("quicbond-it");
         int serverPort = freeUdpPort();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
-                "--listen", "127.0.0.1:" + serverPort, "--public-address", "127.0.0.1", "--user", "alice");
-        assertEquals(0, code, err.toString());
-        shareLink = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+        shareLink = BondCli.serverInit("--dir", dir.toString(), "--listen", "127.0.0.1:" + serverPort,
+                "--public-address", "127.0.0.1", "--user", "alice");
 
         // The VPS operator lets the bond reach this machine's own services (denied by default).
         Path serverJson = dir.resolve("server.json");
@@ -90,13 +80,7 @@ class BondAppsIT {
 
         bigFile = new byte[BIG];
         new Random(5).nextBytes(bigFile);
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        web.createContext("/big", x -> {
-            x.sendResponseHeaders(200, bigFile.length);
-            try (OutputStream body = x.getResponseBody()) {
-                body.write(bigFile);
-            }
-        });
+        web = LoopbackPeers.webServing(bigFile);
         web.createContext("/hello", x -> {
             byte[] hello = "hello through the bond\n".getBytes();
             x.sendResponseHeaders(200, hello.length);
@@ -104,29 +88,13 @@ class BondAppsIT {
                 body.write(hello);
             }
         });
-        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        web.start();
-        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (Exception closed) {
-                // test over
-            }
-        });
+        udpEcho = LoopbackPeers.udpEcho();
 
         // Three uplinks, each through its own emulated link (unshaped here: this test is about correctness).
         links = EmulatedLinks.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort),
                 "lte=unlimited,dsl=unlimited,sat=unlimited");
         Path clientJson = dir.resolve("client.json");
-        code = BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link", shareLink,
-                "--out", clientJson.toString());
-        assertEquals(0, code, err.toString());
+        BondCli.clientConfig(shareLink, clientJson);
         ObjectNode clientConfig = (ObjectNode) JSON.readTree(clientJson.toFile());
         ArrayNode uplinks = clientConfig.putArray("uplinks");
         for (String name : new String[]{"lte", "dsl", "sat"}) {
@@ -224,29 +192,18 @@ class BondAppsIT {
     @MatrixCell(peer = "java UDP echo", scenario = "SOCKS5 UDP ASSOCIATE")
     @Test
     void udpEchoThroughSocks5UdpAssociate() throws Exception {
-        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), client.socks5Address().getPort());
-             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            OutputStream out = control.getOutputStream();
-            DataInputStream in = new DataInputStream(control.getInputStream());
-            out.write(new byte[]{5, 1, 0});
-            assertArrayEquals(new byte[]{5, 0}, in.readNBytes(2));
-            // UDP ASSOCIATE, telling the proxy where our datagrams will come from (RFC 1928 section 4)
-            ByteBuffer req = ByteBuffer.allocate(10).put(new byte[]{5, 3, 0, 1}).put(new byte[]{127, 0, 0, 1})
-                    .putShort((short) udp.getLocalPort());
-            out.write(req.array());
-            byte[] reply = in.readNBytes(10);
-            assertEquals(0, reply[1], "UDP ASSOCIATE succeeded");
-            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             Socks5UdpAssociation association = Socks5UdpAssociation.open(client.socks5Address().getPort(),
+                     udp.getLocalPort())) {
             udp.setSoTimeout(10_000);
             for (int i = 0; i < 5; i++) {
                 byte[] payload = ("ping " + i).getBytes();
-                ByteBuffer datagram = ByteBuffer.allocate(10 + payload.length).put(new byte[]{0, 0, 0, 1, 127, 0, 0, 1})
-                        .putShort((short) udpEcho.getLocalPort()).put(payload);
-                udp.send(new DatagramPacket(datagram.array(), datagram.capacity(), InetAddress.getLoopbackAddress(), relayPort));
+                byte[] datagram = Socks5UdpAssociation.toLoopback(udpEcho.getLocalPort(), payload);
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(),
+                        association.relayPort()));
                 DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
                 udp.receive(back);
-                byte[] got = java.util.Arrays.copyOfRange(back.getData(), 10, back.getLength());
-                assertArrayEquals(payload, got);
+                assertArrayEquals(payload, Socks5UdpAssociation.payloadOf(back));
             }
         }
     }
@@ -256,26 +213,7 @@ class BondAppsIT {
     void udpEchoThroughAPortForward() throws Exception {
         InetSocketAddress forward = client.forwardAddresses().get(0);
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            udp.setSoTimeout(10_000);
-            for (int size : new int[]{10, 1000, 4000}) {
-                byte[] payload = new byte[size];
-                new Random(size).nextBytes(payload);
-                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
-                // UDP may lose a packet (an uplink can die with it queued), so like any UDP client, try again.
-                udp.setSoTimeout(3000);
-                boolean answered = false;
-                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
-                    udp.send(new DatagramPacket(payload, size, forward));
-                    try {
-                        udp.receive(back);
-                        answered = true;
-                    } catch (java.net.SocketTimeoutException e) {
-                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
-                    }
-                }
-                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
-                assertArrayEquals(payload, java.util.Arrays.copyOf(back.getData(), back.getLength()));
-            }
+            LoopbackPeers.assertUdpEchoes(udp, forward, 10, 1000, 4000);
         }
     }
 
@@ -329,18 +267,15 @@ class BondAppsIT {
         // A second server with the default egress policy, and a client for it.
         Path dir2 = Files.createTempDirectory("quicbond-it-deny");
         int port = freeUdpPort();
-        StringWriter out = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(new StringWriter()), "init", "--dir",
-                dir2.toString(), "--listen", "127.0.0.1:" + port, "--public-address", "127.0.0.1"));
+        String link = BondCli.serverInit("--dir", dir2.toString(), "--listen", "127.0.0.1:" + port,
+                "--public-address", "127.0.0.1");
         Path serverJson = dir2.resolve("server.json");
         ObjectNode sc = (ObjectNode) JSON.readTree(serverJson.toFile());
         sc.put("status_listen", "127.0.0.1:0");
         JSON.writeValue(serverJson.toFile(), sc);
-        String link = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
         Path clientJson = dir2.resolve("client.json");
-        assertEquals(0, BondClientCommand.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "config", "--link", link, "--out", clientJson.toString(), "--socks5", "127.0.0.1:0", "--http", "127.0.0.1:0",
-                "--status", "127.0.0.1:0"));
+        BondCli.clientConfig(link, clientJson, "--socks5", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                "--status", "127.0.0.1:0");
         try (BondServerApp denyingServer = BondServerApp.start(ServerConfig.load(serverJson), dir2);
              BondClientApp client2 = BondClientApp.start(ClientConfig.load(clientJson))) {
             assertTrue(client2.awaitUplinks(1, Duration.ofSeconds(20)));
@@ -454,19 +389,4 @@ class BondAppsIT {
         }
     }
 
-    private static byte[] sha256(byte[] b) throws Exception {
-        return MessageDigest.getInstance("SHA-256").digest(b);
-    }
-
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freeTcpPort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

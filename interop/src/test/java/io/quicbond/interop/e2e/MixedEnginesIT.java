@@ -10,16 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quicbond.client.BondClientApp;
-import io.quicbond.client.cli.BondClientCommand;
 import io.quicbond.client.config.ClientConfig;
 import io.quicbond.server.BondServerApp;
-import io.quicbond.server.cli.BondServerCommand;
 import io.quicbond.server.config.ServerConfig;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -75,13 +69,9 @@ class MixedEnginesIT {
         assumeTrue(io.quicbond.transport.engine.quiche.QuicheEngine.availability().isEmpty(),
                 "the quiche engine cannot run here, so there is no mixed pair to test");
         Path dir = Files.createTempDirectory("quicbond-mixed");
-        int serverPort = freeUdpPort();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir", dir.toString(),
-                "--listen", "127.0.0.1:" + serverPort, "--public-address", "127.0.0.1", "--user", "alice"), err.toString());
-        String shareLink = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst()
-                .orElseThrow().trim();
+        int serverPort = LoopbackPeers.freeUdpPort();
+        String shareLink = BondCli.serverInit("--dir", dir.toString(), "--listen", "127.0.0.1:" + serverPort,
+                "--public-address", "127.0.0.1", "--user", "alice");
         Path serverJson = dir.resolve("server.json");
         ObjectNode serverConfig = (ObjectNode) JSON.readTree(serverJson.toFile());
         serverConfig.put("engine", serverEngine);
@@ -94,8 +84,7 @@ class MixedEnginesIT {
              BondServerApp server = BondServerApp.start(ServerConfig.load(serverJson), dir)) {
             startEchoes(echo, udpEcho);
             Path clientJson = dir.resolve("client.json");
-            assertEquals(0, BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link",
-                    shareLink, "--out", clientJson.toString()), err.toString());
+            BondCli.clientConfig(shareLink, clientJson);
             ObjectNode clientConfig = (ObjectNode) JSON.readTree(clientJson.toFile());
             clientConfig.put("engine", clientEngine);
             ArrayNode uplinks = clientConfig.putArray("uplinks");
@@ -149,26 +138,8 @@ class MixedEnginesIT {
 
     private static void udpEchoesThroughDatagramsAndTheStreamFallback(InetSocketAddress forward) throws Exception {
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            udp.setSoTimeout(3000);
             // 1100 bytes fits a QUIC datagram on both engines; 4000 goes over the bond stream.
-            for (int size : new int[]{10, 1100, 4000}) {
-                byte[] payload = new byte[size];
-                new Random(size).nextBytes(payload);
-                DatagramPacket back = new DatagramPacket(new byte[65535], 65535);
-                boolean answered = false;
-                // UDP may lose a packet; like any UDP client, try again.
-                for (int attempt = 0; attempt < 3 && !answered; attempt++) {
-                    udp.send(new DatagramPacket(payload, size, forward));
-                    try {
-                        udp.receive(back);
-                        answered = true;
-                    } catch (java.net.SocketTimeoutException e) {
-                        System.out.println("no echo for a " + size + "-byte packet on attempt " + attempt);
-                    }
-                }
-                assertTrue(answered, "no echo for a " + size + "-byte packet in 3 attempts");
-                assertArrayEquals(payload, Arrays.copyOf(back.getData(), back.getLength()));
-            }
+            LoopbackPeers.assertUdpEchoes(udp, forward, 10, 1100, 4000);
         }
     }
 
@@ -181,29 +152,12 @@ class MixedEnginesIT {
                 // test over
             }
         });
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (Exception closed) {
-                // test over
-            }
-        });
+        LoopbackPeers.echoUdp(udpEcho);
     }
 
     private static JsonNode serverStatus(BondServerApp server) throws Exception {
         String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + server.statusAddress().getPort() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
         return JSON.readTree(body);
-    }
-
-    private static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -2,26 +2,17 @@ package io.quicbond.interop.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quicbond.client.cli.BondClientCommand;
-import io.quicbond.server.cli.BondServerCommand;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,31 +46,24 @@ class RouterModeIT {
     private static final String NAME = "www.qbr.test";
     private static final String PAGE = "hello from the internet namespace\n";
 
-    private static Path dir;
+    private static Namespaces net;
     private static Path clientJson;
-    private static final List<Process> processes = new ArrayList<>();
-    private static final List<Path> logs = new ArrayList<>();
     private static String beforeUp;
 
     @BeforeAll
     static void buildTheNetworkAndStartTheBond() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (network namespaces, nftables)");
-        for (String tool : List.of("/usr/sbin/nft", "/usr/bin/curl", "/usr/bin/dig", "/usr/bin/iperf3", "/usr/sbin/dnsmasq",
-                "/usr/bin/python3")) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is not installed (see .ci/run)");
-        }
-        removeNetwork();
-        dir = Files.createTempDirectory("qbr-router-it");
-        for (String ns : NAMESPACES) {
-            sh("ip netns add " + ns);
-            ns(ns, "ip link set lo up");
-        }
-        link("qbr-lan", "qbr-lh", "192.168.77.2/24", "fd77::2/64", "qbr-rtr", "qbr-lr", "192.168.77.1/24", "fd77::1/64");
-        link("qbr-rtr", "qbr-u1r", "10.77.1.1/24", null, "qbr-srv", "qbr-u1s", "10.77.1.2/24", null);
-        link("qbr-rtr", "qbr-u2r", "10.77.2.1/24", null, "qbr-srv", "qbr-u2s", "10.77.2.2/24", null);
+        Namespaces.assumeRootWith("/usr/sbin/nft", "/usr/bin/curl", "/usr/bin/dig", "/usr/bin/iperf3", "/usr/sbin/dnsmasq",
+                "/usr/bin/python3");
+        removeResolvConf();
+        net = new Namespaces("qbr-router-it", NAMESPACES);
+        net.add();
+        Path dir = net.dir();
+        net.link("qbr-lan", "qbr-lh", "192.168.77.2/24", "fd77::2/64", "qbr-rtr", "qbr-lr", "192.168.77.1/24", "fd77::1/64");
+        net.link("qbr-rtr", "qbr-u1r", "10.77.1.1/24", null, "qbr-srv", "qbr-u1s", "10.77.1.2/24", null);
+        net.link("qbr-rtr", "qbr-u2r", "10.77.2.1/24", null, "qbr-srv", "qbr-u2s", "10.77.2.2/24", null);
         // A third link whose router side has no address yet: the uplink named by this interface waits for one.
-        link("qbr-rtr", "qbr-u3r", null, null, "qbr-srv", "qbr-u3s", "10.77.3.2/24", null);
-        link("qbr-srv", "qbr-ns", "198.51.100.1/24", "2001:db8:77:3::1/64", "qbr-net", "qbr-nn", WEB_V4 + "/24", WEB_V6 + "/64");
+        net.link("qbr-rtr", "qbr-u3r", null, null, "qbr-srv", "qbr-u3s", "10.77.3.2/24", null);
+        net.link("qbr-srv", "qbr-ns", "198.51.100.1/24", "2001:db8:77:3::1/64", "qbr-net", "qbr-nn", WEB_V4 + "/24", WEB_V6 + "/64");
         ns("qbr-lan", "ip route add default via 192.168.77.1");
         ns("qbr-lan", "ip -6 route add default via fd77::1");
         Files.createDirectories(RESOLV_DIR);
@@ -95,12 +79,8 @@ class RouterModeIT {
                 "--address=/" + NAME + "/" + WEB_V4, "--address=/" + NAME + "/" + WEB_V6, "--log-facility=-");
 
         // The server, as its operator sets it up, allowing the "internet" ranges (documentation ranges are denied).
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir",
-                dir.resolve("server").toString(), "--listen", "0.0.0.0:4433", "--public-address", "10.77.1.2",
-                "--user", "router"), err.toString());
-        String link = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+        String link = BondCli.serverInit("--dir", dir.resolve("server").toString(), "--listen", "0.0.0.0:4433",
+                "--public-address", "10.77.1.2", "--user", "router");
         Path serverJson = dir.resolve("server/server.json");
         ObjectNode server = (ObjectNode) JSON.readTree(serverJson.toFile());
         server.putObject("egress").putArray("allow").add("198.51.100.0/24").add("2001:db8::/32");
@@ -110,8 +90,7 @@ class RouterModeIT {
 
         // The router: two uplinks, one per link, and router mode.
         clientJson = dir.resolve("client.json");
-        assertEquals(0, BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link", link,
-                "--out", clientJson.toString()), err.toString());
+        BondCli.clientConfig(link, clientJson);
         ObjectNode client = (ObjectNode) JSON.readTree(clientJson.toFile());
         ArrayNode uplinks = client.putArray("uplinks");
         uplinks.addObject().put("name", "wan1").put("bind_address", "10.77.1.1").put("server", "10.77.1.2:4433");
@@ -137,20 +116,13 @@ class RouterModeIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (Process p : processes.reversed()) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+        if (net != null) {
+            net.close();
         }
-        processes.clear();
-        removeNetwork();
+        removeResolvConf();
     }
 
-    private static void removeNetwork() throws Exception {
-        for (String ns : NAMESPACES) {
-            Processes.run(30, "ip", "netns", "del", ns);
-        }
+    private static void removeResolvConf() throws Exception {
         Files.deleteIfExists(RESOLV_DIR.resolve("resolv.conf"));
         Files.deleteIfExists(RESOLV_DIR);
     }
@@ -270,47 +242,20 @@ class RouterModeIT {
         awaitUplinks(n -> n >= count, "at least " + count, timeout);
     }
 
-    private static void awaitUplinks(java.util.function.IntPredicate wanted, String what, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Pattern up = Pattern.compile("\"state\"\\s*:\\s*\"up\"");
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = run(10, "qbr-rtr", "/usr/bin/curl", "-s", "--max-time", "2", "http://127.0.0.1:7071/status").outText();
-            Matcher m = up.matcher(last);
-            int n = 0;
-            while (m.find()) {
-                n++;
-            }
-            if (wanted.test(n)) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        fail(what + " uplinks not up in " + timeout + ": " + last + logTail());
-    }
-
-    private static String[] java(String main, String... args) {
-        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main));
-        c.addAll(List.of(args));
-        return c.toArray(String[]::new);
+    private static void awaitUplinks(IntPredicate wanted, String what, Duration timeout) throws Exception {
+        net.awaitUplinks("qbr-rtr", wanted, what, timeout);
     }
 
     private static void start(String ns, String name, String... command) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(command));
-        Path log = dir.resolve(name + ".log");
-        ProcessBuilder b = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile());
-        b.environment().keySet().removeIf(k -> k.toLowerCase().endsWith("_proxy"));
-        processes.add(b.start());
-        logs.add(log);
+        net.start(ns, name, command);
+    }
+
+    private static String[] java(String main, String... args) {
+        return Namespaces.java(main, args);
     }
 
     private static Processes.Result run(long timeoutSeconds, String ns, String... command) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(command));
-        return Processes.run(timeoutSeconds, c.toArray(String[]::new));
+        return net.run(timeoutSeconds, ns, command);
     }
 
     private static Processes.Result lan(long timeoutSeconds, String... command) throws Exception {
@@ -319,44 +264,10 @@ class RouterModeIT {
 
     /** Runs a shell command line in a namespace; it must succeed; returns its output. */
     private static String ns(String ns, String commandLine) throws Exception {
-        Processes.Result r = run(30, ns, "/bin/sh", "-c", commandLine);
-        assertEquals(0, r.exitCode(), ns + ": " + commandLine + ": " + r.err());
-        return r.outText() + r.err();
+        return net.sh(ns, commandLine);
     }
 
-    private static void sh(String commandLine) throws Exception {
-        Processes.Result r = Processes.run(30, "/bin/sh", "-c", commandLine);
-        assertEquals(0, r.exitCode(), commandLine + ": " + r.err());
-    }
-
-    private static void link(String nsA, String ifA, String v4A, String v6A, String nsB, String ifB, String v4B, String v6B)
-            throws Exception {
-        sh("ip link add " + ifA + " netns " + nsA + " type veth peer name " + ifB + " netns " + nsB);
-        for (String[] side : new String[][]{{nsA, ifA, v4A, v6A}, {nsB, ifB, v4B, v6B}}) {
-            if (side[2] != null) {
-                ns(side[0], "ip addr add " + side[2] + " dev " + side[1]);
-            }
-            // No duplicate address detection: a link taken down and up again gets its link-local address back at once.
-            ns(side[0], "sysctl -qw net.ipv6.conf." + side[1] + ".accept_dad=0");
-            if (side[3] != null) {
-                ns(side[0], "ip -6 addr add " + side[3] + " dev " + side[1] + " nodad");
-            }
-            ns(side[0], "ip link set " + side[1] + " up");
-        }
-    }
-
-    /** The end of every process log, for failure messages. */
     private static String logTail() {
-        StringBuilder s = new StringBuilder();
-        for (Path log : logs) {
-            try {
-                List<String> lines = Files.readAllLines(log);
-                s.append("\n--- ").append(log.getFileName()).append(" ---\n")
-                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
-            } catch (IOException e) {
-                s.append("\n(").append(log).append(": ").append(e.getMessage()).append(')');
-            }
-        }
-        return s.toString();
+        return net.logTail();
     }
 }

@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quicbond.client.cli.BondClientCommand;
-import io.quicbond.server.cli.BondServerCommand;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -60,30 +54,22 @@ class RouterUplinkMarksIT {
     private static final String SERVER = "10.78.9.9";
     private static final String PAGE = "hello from the qbs internet\n";
 
-    private static Path dir;
+    private static Namespaces net;
     private static Path clientJson;
     private static Process client;
-    private static final List<Process> processes = new ArrayList<>();
-    private static final List<Path> logs = new ArrayList<>();
     private static String beforeUp;
 
     @BeforeAll
     static void buildTheNetworkAndStartTheBond() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (network namespaces, nftables)");
-        for (String tool : List.of("/usr/sbin/nft", "/usr/bin/curl", "/usr/bin/dig", "/usr/bin/ping", "/usr/bin/ss",
-                "/usr/sbin/dnsmasq", "/usr/bin/python3")) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is not installed (see .ci/run)");
-        }
-        removeNetwork();
-        dir = Files.createTempDirectory("qbs-router-it");
-        for (String ns : NAMESPACES) {
-            sh("ip netns add " + ns);
-            ns(ns, "ip link set lo up");
-        }
-        link("qbs-lan", "qbs-lh", "192.168.78.2/24", "qbs-rtr", "qbs-lr", "192.168.78.1/24");
-        link("qbs-rtr", "qbs-u1r", "10.78.1.1/24", "qbs-srv", "qbs-u1s", "10.78.1.2/24");
-        link("qbs-rtr", "qbs-u2r", "10.78.2.1/24", "qbs-srv", "qbs-u2s", "10.78.2.2/24");
-        link("qbs-srv", "qbs-ns", SERVER_EGRESS + "/24", "qbs-net", "qbs-nn", WEB + "/24");
+        Namespaces.assumeRootWith("/usr/sbin/nft", "/usr/bin/curl", "/usr/bin/dig", "/usr/bin/ping", "/usr/bin/ss",
+                "/usr/sbin/dnsmasq", "/usr/bin/python3");
+        net = new Namespaces("qbs-router-it", NAMESPACES);
+        net.add();
+        Path dir = net.dir();
+        net.link("qbs-lan", "qbs-lh", "192.168.78.2/24", "qbs-rtr", "qbs-lr", "192.168.78.1/24");
+        net.link("qbs-rtr", "qbs-u1r", "10.78.1.1/24", "qbs-srv", "qbs-u1s", "10.78.1.2/24");
+        net.link("qbs-rtr", "qbs-u2r", "10.78.2.1/24", "qbs-srv", "qbs-u2s", "10.78.2.2/24");
+        net.link("qbs-srv", "qbs-ns", SERVER_EGRESS + "/24", "qbs-net", "qbs-nn", WEB + "/24");
         ns("qbs-lan", "ip route add default via 192.168.78.1");
         // The router and the server forward like real ones; replies to wan2 arrive on the other link's address.
         ns("qbs-rtr", "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0"
@@ -120,12 +106,8 @@ class RouterUplinkMarksIT {
                 "--pid-file=", "--user=root", "--server=127.0.0.1#5353", "--address=/" + NAME + "/" + ROUTER_OWN_ANSWER,
                 "--log-facility=-");
 
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir",
-                dir.resolve("server").toString(), "--listen", "0.0.0.0:4433", "--public-address", SERVER,
-                "--user", "router"), err.toString());
-        String link = out.toString().lines().filter(l -> l.trim().startsWith("quicbond://")).findFirst().orElseThrow().trim();
+        String link = BondCli.serverInit("--dir", dir.resolve("server").toString(), "--listen", "0.0.0.0:4433",
+                "--public-address", SERVER, "--user", "router");
         Path serverJson = dir.resolve("server/server.json");
         ObjectNode server = (ObjectNode) JSON.readTree(serverJson.toFile());
         server.putObject("egress").putArray("allow").add("198.51.100.0/24");
@@ -134,8 +116,7 @@ class RouterUplinkMarksIT {
                 serverJson.toString()));
 
         clientJson = dir.resolve("client.json");
-        assertEquals(0, BondClientCommand.run(new PrintWriter(out), new PrintWriter(err), "config", "--link", link,
-                "--out", clientJson.toString()), err.toString());
+        BondCli.clientConfig(link, clientJson);
         ObjectNode c = (ObjectNode) JSON.readTree(clientJson.toFile());
         c.remove("socks5");
         c.remove("http");
@@ -159,19 +140,8 @@ class RouterUplinkMarksIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (Process p : processes.reversed()) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-        processes.clear();
-        removeNetwork();
-    }
-
-    private static void removeNetwork() throws Exception {
-        for (String ns : NAMESPACES) {
-            Processes.run(30, "ip", "netns", "del", ns);
+        if (net != null) {
+            net.close();
         }
     }
 
@@ -288,22 +258,7 @@ class RouterUplinkMarksIT {
     }
 
     private static void awaitUplinksUp(int count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Pattern up = Pattern.compile("\"state\"\\s*:\\s*\"up\"");
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = run(10, "qbs-rtr", "/usr/bin/curl", "-s", "--max-time", "2", "http://127.0.0.1:7071/status").outText();
-            Matcher m = up.matcher(last);
-            int n = 0;
-            while (m.find()) {
-                n++;
-            }
-            if (n >= count) {
-                return;
-            }
-            Thread.sleep(300);
-        }
-        fail(count + " uplinks not up in " + timeout + ": " + last + logTail());
+        net.awaitUplinks("qbs-rtr", n -> n >= count, String.valueOf(count), timeout);
     }
 
     private static Processes.Result bondClient(long timeoutSeconds, String... args) throws Exception {
@@ -311,29 +266,15 @@ class RouterUplinkMarksIT {
     }
 
     private static String[] java(String main, String... args) {
-        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"), main));
-        c.addAll(List.of(args));
-        return c.toArray(String[]::new);
+        return Namespaces.java(main, args);
     }
 
     private static Process start(String ns, String name, String... command) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(command));
-        Path log = dir.resolve(name + ".log");
-        ProcessBuilder b = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile());
-        b.environment().keySet().removeIf(k -> k.toLowerCase().endsWith("_proxy"));
-        Process p = b.start();
-        processes.add(p);
-        logs.add(log);
-        return p;
+        return net.start(ns, name, command);
     }
 
     private static Processes.Result run(long timeoutSeconds, String ns, String... command) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(command));
-        return Processes.run(timeoutSeconds, c.toArray(String[]::new));
+        return net.run(timeoutSeconds, ns, command);
     }
 
     private static Processes.Result lan(long timeoutSeconds, String... command) throws Exception {
@@ -341,40 +282,17 @@ class RouterUplinkMarksIT {
     }
 
     private static String ns(String ns, String commandLine) throws Exception {
-        Processes.Result r = run(30, ns, "/bin/sh", "-c", commandLine);
-        assertEquals(0, r.exitCode(), ns + ": " + commandLine + ": " + r.err());
-        return r.outText() + r.err();
+        return net.sh(ns, commandLine);
     }
 
     /** Loads an nft script given on one line, statements separated by "; " (written out one per line). */
     private static void nft(String ns, String script) throws Exception {
-        Path file = Files.createTempFile(dir, ns, ".nft");
+        Path file = Files.createTempFile(net.dir(), ns, ".nft");
         Files.writeString(file, script.replace("{ ", "{\n").replace("; ", "\n").replace(" }", "\n}") + "\n");
         ns(ns, "nft -f " + file);
     }
 
-    private static void sh(String commandLine) throws Exception {
-        Processes.Result r = Processes.run(30, "/bin/sh", "-c", commandLine);
-        assertEquals(0, r.exitCode(), commandLine + ": " + r.err());
-    }
-
-    private static void link(String nsA, String ifA, String v4A, String nsB, String ifB, String v4B) throws Exception {
-        sh("ip link add " + ifA + " netns " + nsA + " type veth peer name " + ifB + " netns " + nsB);
-        ns(nsA, "ip addr add " + v4A + " dev " + ifA + " && ip link set " + ifA + " up");
-        ns(nsB, "ip addr add " + v4B + " dev " + ifB + " && ip link set " + ifB + " up");
-    }
-
     private static String logTail() {
-        StringBuilder s = new StringBuilder();
-        for (Path log : logs) {
-            try {
-                List<String> lines = Files.readAllLines(log);
-                s.append("\n--- ").append(log.getFileName()).append(" ---\n")
-                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
-            } catch (IOException e) {
-                s.append("\n(").append(log).append(": ").append(e.getMessage()).append(')');
-            }
-        }
-        return s.toString();
+        return net.logTail();
     }
 }

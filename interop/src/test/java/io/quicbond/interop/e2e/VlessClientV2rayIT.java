@@ -9,17 +9,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import io.quicbond.client.BondClientApp;
 import io.quicbond.client.config.ClientConfig;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -52,29 +47,9 @@ class VlessClientV2rayIT {
         dir = Files.createTempDirectory("quicbond-vless-client-it");
         bigFile = new byte[20_000_000];
         new Random(9).nextBytes(bigFile);
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        web.createContext("/big", x -> {
-            x.sendResponseHeaders(200, bigFile.length);
-            try (OutputStream body = x.getResponseBody()) {
-                body.write(bigFile);
-            }
-        });
-        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        web.start();
-        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (IOException closed) {
-                // test over
-            }
-        });
-        int vlessPort = freeTcpPort();
+        web = LoopbackPeers.webServing(bigFile);
+        udpEcho = LoopbackPeers.udpEcho();
+        int vlessPort = LoopbackPeers.freeTcpPort();
         Path v2rayJson = dir.resolve("v2ray.json");
         Files.writeString(v2rayJson, """
                 {"log": {"loglevel": "warning"},
@@ -84,16 +59,7 @@ class VlessClientV2rayIT {
                  "outbounds": [{"protocol": "freedom"}]}
                 """.formatted(vlessPort, USER));
         v2ray = Processes.start("v2ray", "-config", v2rayJson.toString());
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), vlessPort)) {
-                break;
-            } catch (IOException notYet) {
-                assertTrue(v2ray.isAlive(), "v2ray exited");
-                assertTrue(System.nanoTime() < deadline, "v2ray's VLESS inbound did not open");
-                Thread.sleep(100);
-            }
-        }
+        LoopbackPeers.awaitListening(v2ray, vlessPort, "v2ray's VLESS inbound");
         client = BondClientApp.start(ClientConfig.parse("""
                 {"transport": {"type": "vless", "server": "127.0.0.1:%d", "uuid": "%s"},
                  "socks5": {"listen": "127.0.0.1:0"},
@@ -127,8 +93,7 @@ class VlessClientV2rayIT {
         Processes.Result r = Processes.run(60, "curl", "-sS", "--fail", "--socks5-hostname",
                 "127.0.0.1:" + client.socks5Address().getPort(), "http://localhost:" + web.getAddress().getPort() + "/big");
         assertEquals(0, r.exitCode(), r.err());
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        assertArrayEquals(sha.digest(bigFile), MessageDigest.getInstance("SHA-256").digest(r.out()));
+        assertArrayEquals(LoopbackPeers.sha256(bigFile), LoopbackPeers.sha256(r.out()));
         assertTrue(client.vlessTransport().connections() >= 1);
     }
 
@@ -152,12 +117,6 @@ class VlessClientV2rayIT {
                 echoed++;
             }
             assertEquals(5, echoed, "datagrams echoed through our VLESS client and v2ray");
-        }
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

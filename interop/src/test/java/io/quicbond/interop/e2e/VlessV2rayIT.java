@@ -1,5 +1,8 @@
 package io.quicbond.interop.e2e;
 
+import static io.quicbond.interop.e2e.LoopbackPeers.freeTcpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.freeUdpPort;
+import static io.quicbond.interop.e2e.LoopbackPeers.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,30 +12,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.quicbond.server.BondServerApp;
-import io.quicbond.server.cli.BondServerCommand;
 import io.quicbond.server.compat.VlessListenerStatus;
 import io.quicbond.server.config.ServerConfig;
-import io.quicbond.server.users.UserStore;
 import io.quicbond.transport.compat.vless.VlessCommand;
 import io.quicbond.transport.compat.vless.VlessDecoder;
 import io.quicbond.transport.compat.vless.VlessRequest;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -74,14 +70,10 @@ class VlessV2rayIT {
     static void start() throws Exception {
         assumeTrue(Processes.installed("v2ray"), "v2ray is not installed (apt-get install v2ray)");
         dir = Files.createTempDirectory("quicbond-vless-it");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "init", "--dir",
-                dir.toString(), "--listen", "127.0.0.1:" + freeUdpPort(), "--public-address", "127.0.0.1", "--user", "alice"),
-                err.toString());
+        BondCli.serverInit("--dir", dir.toString(), "--listen", "127.0.0.1:" + freeUdpPort(), "--public-address",
+                "127.0.0.1", "--user", "alice");
         Path serverJson = dir.resolve("server.json");
-        assertEquals(0, BondServerCommand.run(new PrintWriter(out), new PrintWriter(err), "user", "vless", "alice",
-                "--uuid", USER.toString(), "--config", serverJson.toString()), err.toString());
+        BondCli.server("user", "vless", "alice", "--uuid", USER.toString(), "--config", serverJson.toString());
         ObjectNode config = (ObjectNode) JSON.readTree(serverJson.toFile());
         config.putObject("egress").putArray("allow").add("127.0.0.0/8");
         config.put("status_listen", "127.0.0.1:0");
@@ -94,28 +86,8 @@ class VlessV2rayIT {
 
         bigFile = new byte[20_000_000];
         new Random(7).nextBytes(bigFile);
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        web.createContext("/big", x -> {
-            x.sendResponseHeaders(200, bigFile.length);
-            try (OutputStream body = x.getResponseBody()) {
-                body.write(bigFile);
-            }
-        });
-        web.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        web.start();
-        udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread.ofVirtual().start(() -> {
-            byte[] buf = new byte[65535];
-            try {
-                while (true) {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    udpEcho.receive(p);
-                    udpEcho.send(p);
-                }
-            } catch (IOException closed) {
-                // test over
-            }
-        });
+        web = LoopbackPeers.webServing(bigFile);
+        udpEcho = LoopbackPeers.udpEcho();
         recorder = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(() -> record(vlessPort));
 
@@ -137,21 +109,8 @@ class VlessV2rayIT {
         Files.writeString(muxJson, v2rayConfig.replace(String.valueOf(socksPort), String.valueOf(muxSocksPort))
                 .replace("\"streamSettings\"", "\"mux\": {\"enabled\": true, \"concurrency\": 8}, \"streamSettings\""));
         v2rayMux = Processes.start("v2ray", "-config", muxJson.toString());
-        awaitPort(v2ray, socksPort);
-        awaitPort(v2rayMux, muxSocksPort);
-    }
-
-    private static void awaitPort(Process process, int port) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                assertTrue(process.isAlive(), "v2ray exited with " + (process.isAlive() ? "" : process.exitValue()));
-                assertTrue(System.nanoTime() < deadline, "v2ray's SOCKS inbound did not open");
-                Thread.sleep(100);
-            }
-        }
+        LoopbackPeers.awaitListening(v2ray, socksPort, "v2ray's SOCKS inbound");
+        LoopbackPeers.awaitListening(v2rayMux, muxSocksPort, "the multiplexing v2ray's SOCKS inbound");
     }
 
     /** A relay v2ray → our server that keeps the first bytes of each connection. */
@@ -254,34 +213,21 @@ class VlessV2rayIT {
     }
 
     private static void udpEchoThrough(int socks) throws Exception {
-        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), socks);
-             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            OutputStream out = control.getOutputStream();
-            DataInputStream in = new DataInputStream(control.getInputStream());
-            out.write(new byte[]{5, 1, 0});
-            assertArrayEquals(new byte[]{5, 0}, in.readNBytes(2));
-            ByteBuffer req = ByteBuffer.allocate(10).put(new byte[]{5, 3, 0, 1}).put(new byte[]{127, 0, 0, 1})
-                    .putShort((short) udp.getLocalPort());
-            out.write(req.array());
-            byte[] reply = in.readNBytes(10);
-            assertEquals(0, reply[1], "UDP ASSOCIATE succeeded");
-            InetAddress relayHost = InetAddress.getByAddress(java.util.Arrays.copyOfRange(reply, 4, 8));
-            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             Socks5UdpAssociation association = Socks5UdpAssociation.open(socks, udp.getLocalPort())) {
             udp.setSoTimeout(3_000);
             int echoed = 0;
             for (int i = 0; i < 10 && echoed < 5; i++) {
                 byte[] payload = ("ping " + i).getBytes();
-                ByteBuffer datagram = ByteBuffer.allocate(10 + payload.length)
-                        .put(new byte[]{0, 0, 0, 1, 127, 0, 0, 1}).putShort((short) udpEcho.getLocalPort()).put(payload);
-                udp.send(new DatagramPacket(datagram.array(), datagram.capacity(), relayHost, relayPort));
+                byte[] datagram = Socks5UdpAssociation.toLoopback(udpEcho.getLocalPort(), payload);
+                udp.send(new DatagramPacket(datagram, datagram.length, association.relayHost(), association.relayPort()));
                 DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
                 try {
                     udp.receive(back);
                 } catch (java.net.SocketTimeoutException lost) {
                     continue; // UDP: the first datagram may race the VLESS connection's set-up
                 }
-                byte[] got = java.util.Arrays.copyOfRange(back.getData(), 10, back.getLength());
-                assertEquals(new String(payload), new String(got));
+                assertEquals(new String(payload), new String(Socks5UdpAssociation.payloadOf(back)));
                 echoed++;
             }
             assertEquals(5, echoed, "datagrams echoed through v2ray and our server");
@@ -303,21 +249,6 @@ class VlessV2rayIT {
         throw new AssertionError("no " + command + " request among " + firstBytes.size() + " recorded connections");
     }
 
-    private static byte[] sha256(byte[] data) throws Exception {
-        return MessageDigest.getInstance("SHA-256").digest(data);
-    }
-
-    private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void closeQuietly(Socket s) {
         try {

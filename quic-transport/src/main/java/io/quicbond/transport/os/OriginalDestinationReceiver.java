@@ -13,8 +13,6 @@ import java.lang.invoke.VarHandle;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -103,16 +101,13 @@ public final class OriginalDestinationReceiver implements Closeable {
         if (RECVMSG == null) {
             throw new IOException("recvmsg is not reachable through the foreign function API");
         }
-        boolean v6 = listen.getAddress() instanceof Inet6Address;
-        DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        boolean v6 = TransparentSockets.isIpv6(listen);
+        DatagramChannel ch = DatagramChannel.open(TransparentSockets.familyOf(listen));
         try {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            TransparentSockets.makeTransparent(ch, v6);
             if (v6) {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_V6ONLY, 1);
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_TRANSPARENT, 1);
                 LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_RECVORIGDSTADDR, 1);
             } else {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_TRANSPARENT, 1);
                 LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_RECVORIGDSTADDR, 1);
             }
             LinuxSockets.setBytes(ch, LinuxSockets.SOL_SOCKET, SO_RCVTIMEO, timeval(pollInterval));

@@ -1,6 +1,9 @@
 package io.quicbond.client.ingress.transparent;
 
 import io.quicbond.transport.Destination;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,6 +28,15 @@ public record TransparentSettings(int port, boolean ipv6, Destination dnsResolve
         Objects.requireNonNull(udpIdleTimeout, "udpIdleTimeout");
         if (!udpIdleTimeout.isPositive()) {
             throw new IllegalArgumentException("udp idle timeout must be positive: " + udpIdleTimeout);
+        }
+    }
+
+    /** The destination a TPROXY socket was addressed to, without the scope of a link-local address (meaningless at the far end). */
+    static Destination unscoped(InetSocketAddress original) {
+        try {
+            return Destination.of(InetAddress.getByAddress(original.getAddress().getAddress()), original.getPort());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("an address of 4 or 16 bytes", e);
         }
     }
 

@@ -8,13 +8,11 @@ import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.FlowTransport;
 import io.quicbond.transport.TcpFlow;
 import io.quicbond.transport.os.LinuxSockets;
+import io.quicbond.transport.os.TransparentSockets;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -72,16 +70,9 @@ public final class TransparentTcpIngress implements Ingress {
 
     /** A listener that TPROXY can deliver to: transparent before bind, IPv6-only for [::]. */
     static ServerSocketChannel listen(InetSocketAddress address) throws IOException {
-        boolean v6 = address.getAddress() instanceof Inet6Address;
-        ServerSocketChannel ch = ServerSocketChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        ServerSocketChannel ch = ServerSocketChannel.open(TransparentSockets.familyOf(address));
         try {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            if (v6) {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_V6ONLY, 1);
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_TRANSPARENT, 1);
-            } else {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_TRANSPARENT, 1);
-            }
+            TransparentSockets.makeTransparent(ch, TransparentSockets.isIpv6(address));
             ch.bind(address, BACKLOG);
             return ch;
         } catch (IOException | RuntimeException e) {
@@ -139,9 +130,7 @@ public final class TransparentTcpIngress implements Ingress {
         Socket socket = ch.socket();
         Destination original;
         try {
-            InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
-            // The scope of a link-local address means nothing at the far end.
-            original = Destination.of(InetAddress.getByAddress(local.getAddress().getAddress()), local.getPort());
+            original = TransparentSettings.unscoped((InetSocketAddress) ch.getLocalAddress());
             socket.setTcpNoDelay(true);
         } catch (IOException e) {
             TcpAcceptor.closeQuietly(ch);

@@ -6,14 +6,11 @@ import io.quicbond.transport.Destination;
 import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.FlowTransport;
 import io.quicbond.transport.UdpFlow;
-import io.quicbond.transport.os.LinuxSockets;
 import io.quicbond.transport.os.OriginalDestinationReceiver;
+import io.quicbond.transport.os.TransparentSockets;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
@@ -173,7 +170,7 @@ public final class TransparentUdpIngress implements Ingress {
             return null;
         }
         Pair pair = new Pair(key, reply);
-        Destination destination = settings.route(destination(key.original()));
+        Destination destination = settings.route(TransparentSettings.unscoped(key.original()));
         try {
             pair.flow = transport.openUdp(destination, payload -> reply(pair, payload));
         } catch (FlowOpenException | RuntimeException e) {
@@ -187,28 +184,12 @@ public final class TransparentUdpIngress implements Ingress {
         return pair;
     }
 
-    private static Destination destination(InetSocketAddress address) {
-        try {
-            // The scope of a link-local address means nothing at the far end.
-            return Destination.of(InetAddress.getByAddress(address.getAddress().getAddress()), address.getPort());
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Bound (transparently) to where the LAN host wrote, connected to the LAN host. */
     static DatagramChannel replySocket(InetSocketAddress original, InetSocketAddress source) throws IOException {
-        boolean v6 = original.getAddress() instanceof Inet6Address;
-        DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        DatagramChannel ch = DatagramChannel.open(TransparentSockets.familyOf(original));
         try {
-            // Several LAN hosts may talk to the same destination (a public resolver): each pair binds it.
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            if (v6) {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_V6ONLY, 1);
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IPV6, LinuxSockets.IPV6_TRANSPARENT, 1);
-            } else {
-                LinuxSockets.setInt(ch, LinuxSockets.SOL_IP, LinuxSockets.IP_TRANSPARENT, 1);
-            }
+            // Several LAN hosts may talk to the same destination (a public resolver): each pair binds it (SO_REUSEADDR).
+            TransparentSockets.makeTransparent(ch, TransparentSockets.isIpv6(original));
             ch.bind(original);
             ch.connect(source);
             return ch;

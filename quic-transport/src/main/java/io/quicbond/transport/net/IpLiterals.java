@@ -1,12 +1,14 @@
-package io.quicbond.client.rules;
+package io.quicbond.transport.net;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * Strict IP address literals, for configuration and for matching destinations: never a name lookup. Stateless;
- * any thread.
+ * Strict IP address literals, for configuration and for matching destinations: never a name lookup
+ * ({@link InetAddress#getByName} looks up anything it does not recognise as a literal, which a parser of hostile
+ * input must never do). Shared by the client's rules and the server's egress policy. Stateless; any thread.
  *
  * <p>IPv4 is dotted decimal with exactly four parts and no leading zeros ({@code 010.0.0.1} would mean 8.0.0.1 to
  * inet_aton() and 10.0.0.1 to a reader). IPv6 is RFC 4291 text, without brackets and without a zone
@@ -107,6 +109,31 @@ public final class IpLiterals {
         return format(address.getAddress());
     }
 
+    /** Whether a 16-byte address is IPv4-mapped, ::ffff:a.b.c.d (RFC 4291 2.5.5.2). */
+    public static boolean isIpv4Mapped(byte[] address) {
+        if (address.length != 16) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return false;
+            }
+        }
+        return address[10] == (byte) 0xff && address[11] == (byte) 0xff;
+    }
+
+    /**
+     * An IPv4-mapped IPv6 address as the IPv4 address it stands for; any other address unchanged. The JDK already
+     * does this for addresses it parses, but an {@link Inet6Address} built from bytes keeps the mapped form.
+     */
+    public static InetAddress unmap(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (address instanceof Inet6Address && isIpv4Mapped(bytes)) {
+            return toInetAddress(java.util.Arrays.copyOfRange(bytes, 12, 16));
+        }
+        return address;
+    }
+
     private static byte[] parseIpv4(String text) {
         String[] parts = text.split("\\.", -1);
         if (parts.length != 4) {
@@ -175,7 +202,7 @@ public final class IpLiterals {
     }
 
     /** Enough of hostile or mistyped input to recognise it: at most 60 characters, control characters escaped. */
-    static String quote(String s) {
+    public static String quote(String s) {
         if (s == null) {
             return "null";
         }
