@@ -80,8 +80,8 @@ import java.util.Objects;
  *   },
  *   "status_listen": "127.0.0.1:7071",       default "127.0.0.1:7071"; loopback only (no authentication)
  *   "bond": {                                tunables; every field has a default
- *     "flow_window_bytes": 4194304,          default 4 MiB; 65536..1073741824; receive buffer per flow
- *     "flow_send_buffer_bytes": 4194304,     default 4 MiB; 65536..1073741824; unacknowledged bytes per flow
+ *     "flow_window_bytes": 16777216,         default 16 MiB; 65536..1073741824; receive buffer per flow
+ *     "flow_send_buffer_bytes": 16777216,    default 16 MiB; 65536..1073741824; unacknowledged bytes per flow
  *     "open_timeout_s": 15,                  default 15; 1..300; opening a flow end to end
  *     "udp_idle_timeout_s": 60               default 60; 1..86400; a UDP flow (and UDP forward) idles out
  *   }
@@ -229,8 +229,8 @@ public record ClientConfig(Server server, String user, String secret, String eng
     }
 
     /**
-     * @param flowWindowBytes     default 4 MiB
-     * @param flowSendBufferBytes default 4 MiB
+     * @param flowWindowBytes     default 16 MiB
+     * @param flowSendBufferBytes default 16 MiB
      * @param openTimeout         default 15 s
      * @param udpIdleTimeout      default 60 s
      */

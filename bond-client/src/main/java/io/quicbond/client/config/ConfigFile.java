@@ -49,8 +49,8 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     static final String DEFAULT_POLICY = "aggregate";
     static final String DEFAULT_RULE_PROTOCOL = "any";
     static final String DEFAULT_STATUS_LISTEN = "127.0.0.1:7071";
-    static final long DEFAULT_FLOW_WINDOW_BYTES = 4L << 20;
-    static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 4L << 20;
+    static final long DEFAULT_FLOW_WINDOW_BYTES = 16L << 20;
+    static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 16L << 20;
     static final long DEFAULT_OPEN_TIMEOUT_S = 15;
     static final long DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
     static final int DEFAULT_TPROXY_PORT = 4435;

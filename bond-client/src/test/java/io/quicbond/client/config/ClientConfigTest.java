@@ -96,7 +96,7 @@ class ClientConfigTest {
         assertEquals(Policy.AGGREGATE, c.policy().defaultPolicy());
         assertEquals(List.of(), c.policy().rules());
         assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 7071), c.statusListen());
-        assertEquals(new ClientConfig.Bond(4 << 20, 4 << 20, Duration.ofSeconds(15), Duration.ofSeconds(60)), c.bond());
+        assertEquals(new ClientConfig.Bond(16 << 20, 16 << 20, Duration.ofSeconds(15), Duration.ofSeconds(60)), c.bond());
     }
 
     @Test
@@ -161,7 +161,7 @@ class ClientConfigTest {
         String json = parse(ConfigFixtures.minimal()).toJson(true);
         for (String key : List.of("\"server_name\" : \"quicbond\"", "\"engine\" : \"quiche\"", "\"primary\" : true",
                 "\"handshake_timeout_ms\" : 10000", "\"default\" : \"aggregate\"", "\"status_listen\" : \"127.0.0.1:7071\"",
-                "\"flow_window_bytes\" : 4194304", "\"flow_send_buffer_bytes\" : 4194304", "\"open_timeout_s\" : 15",
+                "\"flow_window_bytes\" : 16777216", "\"flow_send_buffer_bytes\" : 16777216", "\"open_timeout_s\" : 15",
                 "\"udp_idle_timeout_s\" : 60")) {
             assertTrue(json.contains(key), key + " in " + json);
         }

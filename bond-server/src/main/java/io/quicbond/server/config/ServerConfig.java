@@ -31,7 +31,7 @@ import java.util.Set;
  *   "status_listen": "127.0.0.1:7081",
  *   "status_public": false,
  *   "egress": { "allow": [], "deny": [], "deny_ports": [], "connect_timeout_ms": 10000 },
- *   "bond": { "flow_window_bytes": 4194304, "flow_send_buffer_bytes": 4194304, "max_flows_per_session": 4096,
+ *   "bond": { "flow_window_bytes": 16777216, "flow_send_buffer_bytes": 16777216, "max_flows_per_session": 4096,
  *             "udp_idle_timeout_s": 60, "session_grace_s": 60, "idle_timeout_s": 30 },
  *   "login_failures_per_minute": 20,
  *   "vless": { "listeners": [ { "listen": "0.0.0.0:16384", "users": [], "mptcp": true } ],
@@ -245,8 +245,8 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
      * Tunables of the bond, mapped onto {@link BondSettings} by {@link #toSettings()} (the other settings keep
      * {@link BondSettings#defaults()}). Durations are whole seconds in JSON.
      *
-     * @param flowWindowBytes      bytes a flow's receiver buffers; 65536..1073741824, default 4194304 (4 MiB)
-     * @param flowSendBufferBytes  unacknowledged bytes a flow's sender keeps; 65536..1073741824, default 4194304
+     * @param flowWindowBytes      bytes a flow's receiver buffers; 65536..1073741824, default 16777216 (16 MiB)
+     * @param flowSendBufferBytes  unacknowledged bytes a flow's sender keeps; 65536..1073741824, default 16777216
      * @param maxFlowsPerSession   flows open at once per session (a user's own limit may be lower); 1..1000000,
      *                             default 4096
      * @param udpIdleTimeout       a UDP flow silent this long is closed; {@code udp_idle_timeout_s}, 1..86400,
@@ -259,8 +259,8 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
     public record Bond(long flowWindowBytes, long flowSendBufferBytes, int maxFlowsPerSession,
                        Duration udpIdleTimeout, Duration sessionGrace, Duration idleTimeout) {
 
-        public static final long DEFAULT_FLOW_WINDOW_BYTES = 4 << 20;
-        public static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 4 << 20;
+        public static final long DEFAULT_FLOW_WINDOW_BYTES = 16 << 20;
+        public static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 16 << 20;
         public static final int DEFAULT_MAX_FLOWS_PER_SESSION = 4096;
         public static final int DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
         public static final int DEFAULT_SESSION_GRACE_S = 60;

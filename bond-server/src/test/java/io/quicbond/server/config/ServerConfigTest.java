@@ -44,8 +44,8 @@ class ServerConfigTest {
         assertEquals(List.of(), c.egress().deny());
         assertEquals(List.of(), c.egress().denyPorts());
         assertEquals(Duration.ofMillis(10_000), c.egress().connectTimeout());
-        assertEquals(4_194_304, c.bond().flowWindowBytes());
-        assertEquals(4_194_304, c.bond().flowSendBufferBytes());
+        assertEquals(16_777_216, c.bond().flowWindowBytes());
+        assertEquals(16_777_216, c.bond().flowSendBufferBytes());
         assertEquals(4096, c.bond().maxFlowsPerSession());
         assertEquals(Duration.ofSeconds(60), c.bond().udpIdleTimeout());
         assertEquals(Duration.ofSeconds(60), c.bond().sessionGrace());

@@ -7,8 +7,9 @@ import java.time.Duration;
  * Tunables of the bond, the same at both ends. Defaults in {@link #defaults()}; documented in
  * docs/operations.md.
  *
- * @param flowWindow          bytes a flow's receiver buffers (its advertised window); default 4 MiB
- * @param flowSendBuffer      unacknowledged bytes a flow's sender keeps before the application blocks; 4 MiB
+ * @param flowWindow          bytes a flow's receiver buffers (its advertised window); default 16 MiB (enough to
+ *                            reorder what 100 Mbit/s brings while a chunk waits a second on a slow uplink)
+ * @param flowSendBuffer      unacknowledged bytes a flow's sender keeps before the application blocks; 16 MiB
  * @param maxFlowsPerSession  flows open at once per session; 4096
  * @param openTimeout         how long opening a flow may take end to end; 15 s
  * @param udpIdleTimeout      a UDP flow with no packet either way for this long is closed; 60 s
@@ -25,7 +26,7 @@ public record BondSettings(long flowWindow, long flowSendBuffer, int maxFlowsPer
                            Duration deadAfter, Duration sessionGrace, Policy defaultPolicy) {
 
     public static BondSettings defaults() {
-        return new BondSettings(4 << 20, 4 << 20, 4096, Duration.ofSeconds(15), Duration.ofSeconds(60),
+        return new BondSettings(16 << 20, 16 << 20, 4096, Duration.ofSeconds(15), Duration.ofSeconds(60),
                 Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(2), Duration.ofSeconds(60),
                 Policy.AGGREGATE);
     }
