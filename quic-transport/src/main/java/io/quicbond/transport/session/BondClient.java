@@ -276,7 +276,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 } catch (IOException e) {
                     long code = awaitPeerCloseCode(link);
                     if (code >= 0) {
-                        throw new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code));
+                        throw loginEnded(code);
                     }
                     throw e;
                 } finally {
@@ -284,8 +284,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 }
                 if (!(answer instanceof Frame.Welcome welcome)) {
                     long code = link.peerCloseCode();
-                    throw code >= 0 ? new LoginRefusedException("server refused the login: " + ErrorCode.fromCode(code))
-                            : new IOException("expected WELCOME, got " + answer);
+                    throw code >= 0 ? loginEnded(code) : new IOException("expected WELCOME, got " + answer);
                 }
                 UplinkSpec spec = this.spec;
                 Uplink uplink = new Uplink(welcome.uplinkId(), spec.name(), spec.tuning(), link, stream, session);
@@ -300,6 +299,20 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 link.close(e.code().code(), e.getMessage());
                 throw new IOException("bad answer from the server: " + e.getMessage());
             }
+        }
+
+        /**
+         * The server closed the connection during login. A refusal (credentials, another user's session, limits, a
+         * version it does not speak) will not change by retrying soon; anything else (the server's login timeout
+         * after a HELLO lost on a failing link, a shutdown) is an ordinary connect failure.
+         */
+        private static IOException loginEnded(long code) {
+            ErrorCode reason = ErrorCode.fromCode(code);
+            return switch (reason) {
+                case AUTH_FAILED, SESSION_FORBIDDEN, LIMIT_EXCEEDED, VERSION_MISMATCH ->
+                        new LoginRefusedException("server refused the login: " + reason);
+                default -> new IOException("server closed the connection during login: " + reason);
+            };
         }
 
         /** kwik can fail a read a moment before it reports the peer's close code; wait that moment. */

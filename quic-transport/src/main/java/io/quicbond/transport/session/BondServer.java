@@ -69,7 +69,9 @@ public final class BondServer implements AutoCloseable {
                 Thread.ofVirtual().name("login-" + link.peerAddress()).start(() -> login(link, stream));
             }
         });
-        // Nothing else is accepted on a connection until it logs in; one that never does is closed.
+        // Nothing else is accepted on a connection until it logs in; one that never does is closed. LINK_SILENT, not
+        // AUTH_FAILED: a HELLO lost on a link that failed during the handshake is no wrong secret, and a client
+        // backs off for long only after a refusal.
         Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(LOGIN_TIMEOUT);
@@ -77,7 +79,7 @@ public final class BondServer implements AutoCloseable {
                 return;
             }
             if (!gotStream.get()) {
-                link.close(ErrorCode.AUTH_FAILED.code(), "no login within " + LOGIN_TIMEOUT.toSeconds() + " s");
+                link.close(ErrorCode.LINK_SILENT.code(), "no login within " + LOGIN_TIMEOUT.toSeconds() + " s");
             }
         });
     }
@@ -86,7 +88,7 @@ public final class BondServer implements AutoCloseable {
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(LOGIN_TIMEOUT);
-                link.close(ErrorCode.AUTH_FAILED.code(), "no login within " + LOGIN_TIMEOUT.toSeconds() + " s");
+                link.close(ErrorCode.LINK_SILENT.code(), "no login within " + LOGIN_TIMEOUT.toSeconds() + " s");
             } catch (InterruptedException ignored) {
                 // logged in (or failed) in time
             }

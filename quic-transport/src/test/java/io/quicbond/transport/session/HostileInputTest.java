@@ -77,6 +77,18 @@ class HostileInputTest {
 
     @Test
     @Timeout(60)
+    void aConnectionThatNeverLogsInIsClosedAsSilentNotAsAWrongSecret() throws Exception {
+        try (LoopbackBond bond = new LoopbackBond(1, BondSettings.defaults())) {
+            QuicLink silent = rawConnection(bond);
+            silent.openStream(); // a HELLO that never comes, as when the link fails right after the handshake
+            long code = awaitCloseCode(silent);
+            assertEquals(ErrorCode.LINK_SILENT.code(), code,
+                    "AUTH_FAILED would make the client wait 30 s as if its secret were wrong");
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void garbageInsteadOfHelloIsRefusedWithoutASession() throws Exception {
         try (LoopbackBond bond = new LoopbackBond(1, BondSettings.defaults())) {
             int sessionsBefore = bond.server.status().size();
