@@ -1,16 +1,13 @@
 package io.quicbond.interop.bench;
 
+import io.quicbond.transport.engine.kwik.NudgingOutputStream;
 import io.quicbond.transport.tls.CertificatePin;
 import io.quicbond.transport.tls.ServerIdentity;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import tech.kwik.core.QuicClientConnection;
@@ -84,7 +81,7 @@ public final class RawKwik {
                         // Called on kwik's receive thread, which must not block.
                         Thread.ofVirtual().name("kwik-stream-" + stream.getStreamId()).start(() -> {
                             try {
-                                TrafficServer.serve(stream.getInputStream(), new Nudged(stream.getOutputStream()));
+                                TrafficServer.serve(stream.getInputStream(), new NudgingOutputStream(stream.getOutputStream()));
                                 stream.getOutputStream().close();
                             } catch (IOException e) {
                                 LOG.log(Level.FINE, "kwik bench stream ended", e);
@@ -125,12 +122,12 @@ public final class RawKwik {
                 .build();
         connection.connect();
         QuicStream stream = connection.createStream(true);
-        return Duplex.of(stream.getInputStream(), new Nudged(stream.getOutputStream()), connection::close);
+        return Duplex.of(stream.getInputStream(), new NudgingOutputStream(stream.getOutputStream()), connection::close);
     }
 
     /** Zero-length writes sent to unblock stalled streams, over all of this process's streams. */
     public static long nudges() {
-        return Nudged.NUDGES.get();
+        return NudgingOutputStream.nudgesSent();
     }
 
     private static DatagramSocket socket(InetSocketAddress bind) throws SocketException {
@@ -138,68 +135,5 @@ public final class RawKwik {
         s.setReceiveBufferSize(SOCKET_BUFFER);
         s.setSendBufferSize(SOCKET_BUFFER);
         return s;
-    }
-
-    /** The stall workaround the bond's engine also uses (its own copy, as that one is not exported). */
-    private static final class Nudged extends OutputStream {
-        static final AtomicLong NUDGES = new AtomicLong();
-        private static final Set<Nudged> BLOCKED = ConcurrentHashMap.newKeySet();
-        private static final long NUDGE_AFTER_NANOS = 50_000_000;
-
-        static {
-            Thread.ofPlatform().daemon().name("kwik-bench-nudger").start(() -> {
-                while (true) {
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    for (Nudged s : BLOCKED) {
-                        if (now - s.since > NUDGE_AFTER_NANOS) {
-                            try {
-                                s.delegate.write(new byte[0], 0, 0);
-                                NUDGES.incrementAndGet();
-                            } catch (IOException | RuntimeException e) {
-                                BLOCKED.remove(s);
-                            }
-                        }
-                    }
-                }
-            });
-        }
-
-        private final OutputStream delegate;
-        private volatile long since;
-
-        Nudged(OutputStream delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[]{(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            since = System.nanoTime();
-            BLOCKED.add(this);
-            try {
-                delegate.write(b, off, len);
-            } finally {
-                BLOCKED.remove(this);
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            delegate.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
-        }
     }
 }

@@ -16,14 +16,16 @@ import java.util.concurrent.TimeUnit;
  * stream whose write has been blocked for longer than {@link #NUDGE_AFTER_NANOS}, and every stream written to
  * within the last {@link #NUDGE_AFTER_WRITE_NANOS}. A kwik upgrade that fixes
  * scheduleSendStreamFrameRequest makes this unnecessary; BondLargeTransferIT and the UDP fallback tests show
- * whether it still is.
+ * whether it still is. Public for the benchmark's raw-kwik baseline, which must carry the same workaround to be
+ * comparable; the bond itself reaches it only through {@link KwikEngine}.
  */
-final class NudgingOutputStream extends OutputStream {
+public final class NudgingOutputStream extends OutputStream {
     static final long NUDGE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     static final long NUDGE_AFTER_WRITE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final byte[] EMPTY = new byte[0];
     /** Streams being written or written recently. */
     private static final Set<NudgingOutputStream> TRACKED = ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicLong NUDGES = new java.util.concurrent.atomic.AtomicLong();
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kwik-stream-nudger");
         t.setDaemon(true);
@@ -39,8 +41,13 @@ final class NudgingOutputStream extends OutputStream {
     private volatile long lastWriteNanos;
     private volatile boolean writing;
 
-    NudgingOutputStream(OutputStream delegate) {
+    public NudgingOutputStream(OutputStream delegate) {
         this.delegate = delegate;
+    }
+
+    /** Zero-length writes sent so far, over every stream of this process. */
+    public static long nudgesSent() {
+        return NUDGES.get();
     }
 
     @Override
@@ -87,6 +94,7 @@ final class NudgingOutputStream extends OutputStream {
             if (blocked || recentlyWritten) {
                 try {
                     s.delegate.write(EMPTY, 0, 0);
+                    NUDGES.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     TRACKED.remove(s);
                 }
