@@ -525,7 +525,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The first three fields of /proc/loadavg; other work on the machine skews every figure. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

@@ -100,8 +100,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         c.spec = c.spec.withTuning(tuning);
         Uplink u = c.current;
         if (u != null && !u.isDown()) {
-            u.applyTuning(tuning);
-            u.sendControl(BondSession.settingsFrame(tuning));
+            u.retune(tuning);
             session.event("uplink " + name + " settings: " + BondSession.describe(tuning));
             session.wakeWriters();
         }
@@ -209,8 +208,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     current = uplink;
                     UplinkTuning latest = spec.tuning();
                     if (!latest.equals(uplink.tuning())) { // retuned while it was logging in
-                        uplink.applyTuning(latest);
-                        uplink.sendControl(BondSession.settingsFrame(latest));
+                        uplink.retune(latest);
                     }
                     connected = true;
                     connects++;
@@ -288,7 +286,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 }
                 UplinkSpec spec = this.spec;
                 Uplink uplink = new Uplink(welcome.uplinkId(), spec.name(), spec.tuning(), link, stream, session);
-                uplink.sendControl(BondSession.settingsFrame(spec.tuning()));
+                uplink.sendControl(BondSession.settingsFrame(spec.tuning())); // the server assumes defaults until then
                 session.attach(uplink);
                 uplink.start(in);
                 return uplink;

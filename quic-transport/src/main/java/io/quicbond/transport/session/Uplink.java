@@ -100,6 +100,12 @@ public final class Uplink implements UplinkView, PathAccount {
         return tuning;
     }
 
+    /** Client side: applies new tuning here and tells the server (UPLINK_SETTINGS). */
+    void retune(UplinkTuning tuning) {
+        applyTuning(tuning);
+        sendControl(BondSession.settingsFrame(tuning));
+    }
+
     /** Whether the send cap lets this uplink send now. */
     boolean withinCap(long nowNanos) {
         return sendCap.mayTake(nowNanos);

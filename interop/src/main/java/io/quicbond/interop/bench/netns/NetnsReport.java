@@ -229,7 +229,7 @@ final class NetnsReport {
 
     private final NetnsBench.Options options;
     private final Path dir;
-    private final String loadAtStart = loadAverage();
+    private final String loadAtStart = io.quicbond.interop.bench.BenchCommand.loadAverage();
     private final Map<Scenario, List<RunResult>> results = new LinkedHashMap<>();
 
     private String kernelCongestionControl = "unknown";
@@ -250,15 +250,6 @@ final class NetnsReport {
 
     boolean allMovedBytes() {
         return results.values().stream().flatMap(List::stream).allMatch(RunResult::movedBytes);
-    }
-
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 
     /** Median of a numeric metric over a system's runs in a scenario; null when no run has it. */
@@ -350,7 +341,7 @@ final class NetnsReport {
         md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
         md.append("- machine: ").append(io.quicbond.interop.bench.BenchCommand.machineDescription()).append('\n');
         md.append("- load average (1/5/15 min) at the start: ").append(loadAtStart).append(", at the end: ")
-                .append(loadAverage()).append('\n');
+                .append(io.quicbond.interop.bench.BenchCommand.loadAverage()).append('\n');
         md.append(String.format(Locale.ROOT, "- %d run(s) per system and scenario, medians; bulk transfers %.0f s;"
                 + " quicbond engines: %s%n", options.runs(), options.seconds(), String.join(", ", options.engines())));
         md.append("- links: IP-level emulator between namespaces (TUN devices; rates count IP bytes); plain TCP runs on"
@@ -445,7 +436,7 @@ final class NetnsReport {
         root.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         root.put("machine", io.quicbond.interop.bench.BenchCommand.machineDescription());
         root.put("loadAverageAtStart", loadAtStart);
-        root.put("loadAverageAtEnd", loadAverage());
+        root.put("loadAverageAtEnd", io.quicbond.interop.bench.BenchCommand.loadAverage());
         root.put("runs", options.runs());
         root.put("seconds", options.seconds());
         root.put("engines", options.engines());
