@@ -28,29 +28,35 @@ final class RateCap {
     }
 
     /** Whether the uplink may send now (the bucket is not in debt). */
-    synchronized boolean mayTake(long nowNanos) {
-        if (unlimited()) {
+    boolean mayTake(long nowNanos) {
+        if (unlimited()) { // the common case takes no lock
             return true;
         }
-        refill(nowNanos);
-        return tokens > 0;
+        synchronized (this) {
+            refill(nowNanos);
+            return tokens > 0;
+        }
     }
 
-    synchronized void consume(long bytes, long nowNanos) {
-        if (unlimited()) {
+    void consume(long bytes, long nowNanos) {
+        if (unlimited()) { // the common case takes no lock
             return;
         }
-        refill(nowNanos);
-        tokens -= bytes;
+        synchronized (this) {
+            refill(nowNanos);
+            tokens -= bytes;
+        }
     }
 
     /** How long until {@link #mayTake} turns true; 0 when it is already. */
-    synchronized long nanosUntilAvailable(long nowNanos) {
-        if (unlimited()) {
+    long nanosUntilAvailable(long nowNanos) {
+        if (unlimited()) { // the common case takes no lock
             return 0;
         }
-        refill(nowNanos);
-        return tokens > 0 ? 0 : (long) Math.ceil((1 - tokens) / bytesPerNano);
+        synchronized (this) {
+            refill(nowNanos);
+            return tokens > 0 ? 0 : (long) Math.ceil((1 - tokens) / bytesPerNano);
+        }
     }
 
     private void refill(long nowNanos) {
