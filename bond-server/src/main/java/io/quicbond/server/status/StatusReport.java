@@ -22,7 +22,9 @@ import java.util.List;
  *     "id": "9f2c…", "user": "alice", "tcp_flows": 12, "udp_flows": 1, "reinjected_bytes": 0,
  *     "uplinks": [ { "name": "lte0", "id": 3, "state": "up", "rtt_ms": 41.5, "rtt_var_ms": 3.2,
  *                    "quic_rtt_ms": 40.9, "loss_percent": 0.1, "bytes_sent": 123456, "bytes_received": 7890,
- *                    "send_bytes_per_s": 250000.0, "receive_bytes_per_s": 12000.0, "unacked_bytes": 0 } ]
+ *                    "send_bytes_per_s": 250000.0, "receive_bytes_per_s": 12000.0, "unacked_bytes": 0,
+ *                    "min_rtt_ms": 40.1, "delivery_rate": 4800000.0, "backlog_limit": 645000,
+ *                    "pacing_rate": 4750000.0 } ]
  *   } ]
  * }
  * }</pre>
@@ -85,14 +87,20 @@ public record StatusReport(String version, String protocol, String engine, Strin
      * @param rttMs       the bond's smoothed round-trip time over this uplink
      * @param quicRttMs   the QUIC stack's own smoothed RTT
      * @param lossPercent QUIC packets declared lost / sent
-     * @param unackedBytes flow bytes sent on it and not yet acknowledged
+     * @param unackedBytes flow bytes sent on it and not yet reported received
+     * @param minRttMs    the lowest probe RTT of the last 10 s or so
+     * @param deliveryRate what the uplink delivers toward the client, bytes per second (0 = not known yet)
+     * @param backlogLimit sent-but-not-received bytes above which the uplink takes no new chunks
+     * @param pacingRate  the rate this end paces its sends on the uplink at, bytes per second (0 = unpaced)
      */
     public record Uplink(String name, int id, String state, double rttMs, double rttVarMs, double quicRttMs,
                          double lossPercent, long bytesSent, long bytesReceived, double sendBytesPerS,
-                         double receiveBytesPerS, long unackedBytes) {
+                         double receiveBytesPerS, long unackedBytes, double minRttMs, double deliveryRate,
+                         long backlogLimit, double pacingRate) {
         static Uplink of(SessionStatus.UplinkStatus u) {
             return new Uplink(u.name(), u.id(), u.state(), u.rttMs(), u.rttVarMs(), u.quicRttMs(), u.lossPercent(),
-                    u.bytesSent(), u.bytesReceived(), u.sendRate(), u.receiveRate(), u.unackedBytes());
+                    u.bytesSent(), u.bytesReceived(), u.sendRate(), u.receiveRate(), u.unackedBytes(), u.minRttMs(),
+                    u.deliveryRate(), u.backlogLimit(), u.pacingRate());
         }
     }
 

@@ -93,8 +93,10 @@ class RunAndStatusCommandTest {
     void theTableShowsEachUplink() {
         StatusReport report = new StatusReport("1.0", "quicbond/1", "kwik", "0.0.0.0:4433", "2025-01-01T00:00:00Z",
                 3725, 2, 7, List.of(new StatusReport.Session("0123456789abcdef0123", "alice", 3, 1, 2048, List.of(
-                new StatusReport.Uplink("lte0", 1, "up", 41.25, 3, 40, 0.5, 10 << 20, 1 << 20, 1_250_000, 12_500, 0),
-                new StatusReport.Uplink("dsl", 2, "suspect", 12, 1, 11, 0, 5000, 100, 0, 0, 4096)))));
+                new StatusReport.Uplink("lte0", 1, "up", 41.25, 3, 40, 0.5, 10 << 20, 1 << 20, 1_250_000, 12_500, 0, 40.1,
+                        4_800_000, 645_000, 4_750_000),
+                new StatusReport.Uplink("dsl", 2, "suspect", 12, 1, 11, 0, 5000, 100, 0, 0, 4096, 11, 0, 262_144,
+                        0)))));
         assertEquals("""
                 quicbond server 1.0, up 1h02m, bond on 0.0.0.0:4433 (kwik, quicbond/1)
                 users 2, failed logins 7, sessions 1

@@ -35,6 +35,15 @@ public interface QuicLink {
 
     LinkStats stats();
 
+    /**
+     * The latest figures without waiting: for callers on a tight loop (the session judges busy uplinks every
+     * 20 ms). An engine whose figures cost a round trip to its own thread returns the last ones and refreshes
+     * them in the background; by default the same as {@link #stats()}.
+     */
+    default LinkStats recentStats() {
+        return stats();
+    }
+
     InetSocketAddress peerAddress();
 
     /** Closes with an application error code and a reason the peer sees. Idempotent. */

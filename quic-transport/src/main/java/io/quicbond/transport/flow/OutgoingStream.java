@@ -56,7 +56,16 @@ public final class OutgoingStream {
     /** Redundant mode: each uplink sends the whole flow independently from its own cursor. */
     private final Map<PathAccount, Long> redundantCursor = new HashMap<>();
 
-    private record SentRange(long start, long end, long sentNanos) {
+    /**
+     * @param pathEnd    where the range ends in its path's DATA sequence, -1 when the path keeps none
+     * @param bytesAhead how much of the path's sequence, this range included, the far end had not reported when
+     *                   the range was sent (what had to cross before it); -1 when unknown
+     */
+    private record SentRange(long start, long end, long sentNanos, long pathEnd, long bytesAhead) {
+        /** Whether the far end has it (waiting for earlier bytes in its reorder buffer, or delivered). */
+        boolean arrived(long pathDelivered) {
+            return pathEnd >= 0 && pathEnd <= pathDelivered;
+        }
     }
 
     /**
@@ -154,6 +163,27 @@ public final class OutgoingStream {
         }
     }
 
+    /** True when ranges wait to be sent again. */
+    public boolean hasRetransmissions() {
+        lock.lock();
+        try {
+            return !aborted && !retransmit.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When a range sent on a path should have been reported received at the latest; see {@link #reinjectLate}. */
+    @FunctionalInterface
+    public interface ArrivalDeadline {
+        /**
+         * @param bytesAhead what the path had to carry before the range's last byte when it was sent, the range
+         *                   included; -1 when unknown
+         * @return nanoseconds after sending
+         */
+        long nanos(PathAccount path, long bytesAhead);
+    }
+
     /** Bytes ready to go now: queued retransmissions plus new bytes the peer's window allows. */
     public long sendableBacklog() {
         lock.lock();
@@ -194,6 +224,15 @@ public final class OutgoingStream {
      */
     public Chunk takeChunk(PathAccount path, int maxBytes, boolean redundant, long nowNanos, byte[] into,
                            int intoOffset) {
+        return takeChunk(path, maxBytes, redundant, true, nowNanos, into, intoOffset);
+    }
+
+    /**
+     * As above; with {@code retransmissions} false the path is given only new bytes, and ranges due for
+     * retransmission wait for another path (the session keeps them for the fastest uplink while it has room).
+     */
+    public Chunk takeChunk(PathAccount path, int maxBytes, boolean redundant, boolean retransmissions,
+                           long nowNanos, byte[] into, int intoOffset) {
         if (into != null) {
             java.util.Objects.checkFromIndexSize(intoOffset, maxBytes, into.length);
         }
@@ -205,7 +244,7 @@ public final class OutgoingStream {
             long start;
             long end;
             boolean retransmission = false;
-            Map.Entry<Long, Long> due = retransmit.firstEntry();
+            Map.Entry<Long, Long> due = retransmissions ? retransmit.firstEntry() : null;
             if (due != null) {
                 start = due.getKey();
                 end = Math.min(due.getValue(), start + maxBytes);
@@ -230,9 +269,14 @@ public final class OutgoingStream {
                 }
                 nextNew = end;
             }
-            inFlight.computeIfAbsent(path, p -> new ArrayList<>()).add(new SentRange(start, end, nowNanos));
+            Chunk chunk = copyOut(start, end, retransmission, into, intoOffset);
+            long pathEnd = path.claimSequence(chunk.length());
+            long reported = path.deliveredSequence();
+            long bytesAhead = pathEnd >= 0 && reported >= 0 ? pathEnd - reported : -1;
+            inFlight.computeIfAbsent(path, p -> new ArrayList<>())
+                    .add(new SentRange(start, end, nowNanos, pathEnd, bytesAhead));
             path.addUnacked(end - start, false);
-            return copyOut(start, end, retransmission, into, intoOffset);
+            return chunk;
         } finally {
             lock.unlock();
         }
@@ -303,7 +347,12 @@ public final class OutgoingStream {
         }
     }
 
-    /** The uplink died: what it carried and is unacknowledged must go out again on the others. */
+    /**
+     * The uplink died: what it carried and is unacknowledged must go out again on the others, except what the
+     * far end reports it received on that uplink (it waits there for bytes that went another way; re-sending
+     * it would spend the survivors' capacity, a second or more of it after a fast link died, on bytes the far
+     * end has).
+     */
     public long pathFailed(PathAccount path) {
         lock.lock();
         try {
@@ -312,10 +361,11 @@ public final class OutgoingStream {
             if (ranges == null) {
                 return 0;
             }
+            long delivered = path.deliveredSequence();
             long moved = 0;
             for (SentRange r : ranges) {
                 long start = Math.max(r.start, acked);
-                if (start < r.end) {
+                if (start < r.end && !r.arrived(delivered)) {
                     addRetransmit(start, r.end);
                     moved += r.end - start;
                 }
@@ -332,8 +382,7 @@ public final class OutgoingStream {
      * acknowledged offset) was sent on another path than {@code fastest} longer ago than that path's deadline,
      * queue it for retransmission, so that a slow or lossy path cannot stall the flow. Returns the bytes queued.
      */
-    public long reinjectLate(long nowNanos, java.util.function.ToLongFunction<PathAccount> deadlineNanos,
-                             PathAccount fastest) {
+    public long reinjectLate(long nowNanos, ArrivalDeadline deadline, PathAccount fastest) {
         lock.lock();
         try {
             if (!retransmit.isEmpty() || aborted) {
@@ -343,8 +392,10 @@ public final class OutgoingStream {
                 if (e.getKey() == fastest) {
                     continue;
                 }
+                long delivered = e.getKey().deliveredSequence();
                 for (SentRange r : e.getValue()) {
-                    if (r.start <= acked && r.end > acked && nowNanos - r.sentNanos > deadlineNanos.applyAsLong(e.getKey())) {
+                    if (r.start <= acked && r.end > acked && !r.arrived(delivered)
+                            && nowNanos - r.sentNanos > deadline.nanos(e.getKey(), r.bytesAhead)) {
                         addRetransmit(acked, r.end);
                         return r.end - acked;
                     }

@@ -40,6 +40,17 @@ public final class BondClient implements FlowTransport, AutoCloseable {
     /** Kept short: a link that comes back should carry traffic again within about a second or two. */
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * For this long after a working uplink drops, it is redialled every {@link #FAST_REDIAL_PAUSE} with a
+     * handshake timeout sized by the path's RTT ({@link #fastConnectTimeout}), so that a link that comes back is
+     * found within well under a second. One handshake keeps its first Initial packet for its whole timeout
+     * (quiche's first retransmission comes after about a second), so a 3-s attempt begun during the outage
+     * held a restored link back for up to 3 s. Afterwards the backoff doubles to {@link #MAX_BACKOFF}.
+     */
+    static final Duration FAST_REDIAL_PHASE = Duration.ofSeconds(30);
+    static final Duration FAST_REDIAL_PAUSE = Duration.ofMillis(100);
+    /** Every this many fast redials, one waits the full {@link #CONNECT_TIMEOUT}, for a path slower than it was. */
+    static final int FULL_TIMEOUT_EVERY = 4;
     private static final Duration AUTH_FAILURE_BACKOFF = Duration.ofSeconds(30);
 
     private final QuicEngine engine;
@@ -184,6 +195,15 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         session.close();
     }
 
+    /**
+     * The handshake timeout of a fast redial: three of the path's minimum RTTs (a handshake takes one and a
+     * half) plus 300 ms for both ends' TLS work, between 600 ms and {@link #CONNECT_TIMEOUT}.
+     */
+    static Duration fastConnectTimeout(long minRttNanos) {
+        long millis = 3 * minRttNanos / 1_000_000 + 300;
+        return Duration.ofMillis(Math.clamp(millis, 600, CONNECT_TIMEOUT.toMillis()));
+    }
+
     /** Keeps one uplink connected: connect, log in, wait for it to die, back off, again. */
     private final class Connector {
         volatile UplinkSpec spec;
@@ -202,9 +222,16 @@ public final class BondClient implements FlowTransport, AutoCloseable {
 
         void run() {
             Duration backoff = MIN_BACKOFF;
+            long droppedAtNanos = 0;      // when the last working connection of this uplink went down; 0 = none
+            long lastMinRttNanos = 0;     // that connection's minimum RTT
+            int fastRedials = 0;
             while (!stopped && !closed) {
+                boolean fast = droppedAtNanos != 0 && lastMinRttNanos > 0
+                        && System.nanoTime() - droppedAtNanos < FAST_REDIAL_PHASE.toNanos();
+                Duration timeout = fast && ++fastRedials % FULL_TIMEOUT_EVERY != 0
+                        ? fastConnectTimeout(lastMinRttNanos) : CONNECT_TIMEOUT;
                 try {
-                    Uplink uplink = connectOnce();
+                    Uplink uplink = connectOnce(timeout);
                     current = uplink;
                     UplinkTuning latest = spec.tuning();
                     if (!latest.equals(uplink.tuning())) { // retuned while it was logging in
@@ -217,6 +244,9 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     session.awaitDown(uplink);
                     connected = false;
                     lastError = uplink.downReason();
+                    droppedAtNanos = System.nanoTime();
+                    lastMinRttNanos = uplink.rtt.hasSample() ? uplink.rtt.minNanos() : 0;
+                    fastRedials = 0;
                     synchronized (this) {
                         carriedByEarlierConnections += carried(uplink);
                         current = null;
@@ -224,6 +254,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 } catch (LoginRefusedException e) {
                     reportFailure(e.getMessage());
                     backoff = AUTH_FAILURE_BACKOFF;
+                    droppedAtNanos = 0;
                 } catch (IOException | RuntimeException e) {
                     reportFailure("connect failed: " + e.getMessage());
                 } catch (InterruptedException e) {
@@ -232,13 +263,18 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 if (stopped || closed) {
                     break;
                 }
+                boolean stillFast = droppedAtNanos != 0 && lastMinRttNanos > 0
+                        && System.nanoTime() - droppedAtNanos < FAST_REDIAL_PHASE.toNanos();
+                Duration pause = stillFast ? FAST_REDIAL_PAUSE : backoff;
                 try {
-                    long jitter = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 4 + 1);
-                    Thread.sleep(backoff.toMillis() + jitter);
+                    long jitter = ThreadLocalRandom.current().nextLong(pause.toMillis() / 4 + 1);
+                    Thread.sleep(pause.toMillis() + jitter);
                 } catch (InterruptedException e) {
                     break;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                if (!stillFast) {
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                }
             }
         }
 
@@ -250,9 +286,9 @@ public final class BondClient implements FlowTransport, AutoCloseable {
             lastError = reason;
         }
 
-        private Uplink connectOnce() throws IOException, InterruptedException {
+        private Uplink connectOnce(Duration connectTimeout) throws IOException, InterruptedException {
             ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
-                    FrameCodec.ALPN, trust, serverName, CONNECT_TIMEOUT, Duration.ofSeconds(30),
+                    FrameCodec.ALPN, trust, serverName, connectTimeout, Duration.ofSeconds(30),
                     settings.flowWindow() * 4, spec.congestionControl(), spec.placement());
             QuicLink link = engine.connect(linkSpec);
             try {

@@ -1,9 +1,10 @@
 package io.quicbond.transport.session;
 
 /**
- * A token bucket that caps what one uplink sends. Bytes are counted after they are sent, so the bucket may go
- * into debt by one write; the writer then waits until the debt is paid off. Burst: 20 ms at the capped rate,
- * at least 32 KiB, so one chunk can always go.
+ * A token bucket that caps what one uplink sends: the user's rate cap, and the pacer that spreads an uplink's
+ * sends at a little above its delivery rate. Bytes are counted after they are sent, so the bucket may go into
+ * debt by one write; the writer then waits until the debt is paid off. Burst: a time's worth at the rate (20 ms
+ * for a cap), at least a minimum (32 KiB for a cap), so one chunk can always go.
  *
  * <p>Thread-safe: the uplink's writer and UDP senders share it; time is passed in, so it is testable.
  */
@@ -18,9 +19,19 @@ final class RateCap {
 
     /** {@code bitsPerSecond} 0 = no cap. */
     RateCap(long bitsPerSecond) {
+        this(bitsPerSecond, 20_000_000L, MIN_BURST_BYTES);
+    }
+
+    /** A bucket of {@code burstNanos} at the rate, at least {@code minBurstBytes}; {@code bitsPerSecond} 0 = none. */
+    RateCap(long bitsPerSecond, long burstNanos, long minBurstBytes) {
         this.bytesPerNano = bitsPerSecond / 8e9;
-        this.burstBytes = Math.max(MIN_BURST_BYTES, bitsPerSecond / 8.0 * 0.02);
+        this.burstBytes = Math.max(minBurstBytes, bitsPerSecond / 8e9 * burstNanos);
         this.tokens = burstBytes;
+    }
+
+    /** The rate in bits per second; 0 = no cap. */
+    long bitsPerSecond() {
+        return Math.round(bytesPerNano * 8e9);
     }
 
     boolean unlimited() {

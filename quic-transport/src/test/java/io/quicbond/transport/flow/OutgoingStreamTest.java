@@ -104,6 +104,45 @@ class OutgoingStreamTest {
     }
 
     @Test
+    void chunksTheFarEndReportsReceivedAreNotResentWhenTheirPathFails() throws Exception {
+        // The far end holds chunks 0 and 2 of the dead path, in its reorder buffer behind chunk 1 on the other
+        // path; only chunk 3, still in flight on the dead path, must go again.
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath dead = new FakePath(1);
+        FakePath alive = new FakePath(2);
+        byte[] data = bytes(40_000, 5);
+        s.write(data, 0, data.length);
+        s.takeChunk(dead, 10_000, false, 0);
+        s.takeChunk(alive, 10_000, false, 0);
+        s.takeChunk(dead, 10_000, false, 0);
+        s.takeChunk(dead, 10_000, false, 0);
+        dead.farEndReceived = 20_000; // two of its three chunks, in the order it sent them
+        assertEquals(10_000, s.pathFailed(dead));
+        assertEquals(0, dead.unacked);
+        Chunk again = s.takeChunk(alive, 40_000, false, 0);
+        assertTrue(again.retransmission());
+        assertEquals(30_000, again.offset());
+        assertEquals(10_000, again.length());
+        assertNull(s.takeChunk(alive, 40_000, false, 0));
+    }
+
+    @Test
+    void aLateChunkTheFarEndAlreadyHasIsNotRescued() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath slow = new FakePath(1);
+        FakePath fast = new FakePath(2);
+        s.write(bytes(20_000, 6), 0, 20_000);
+        s.takeChunk(slow, 10_000, false, 0);
+        assertEquals(10_000, s.reinjectLate(1_000_000_000L, (p, ahead) -> 1, fast), "late and not reported: rescued");
+        OutgoingStream t = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath slow2 = new FakePath(3);
+        t.write(bytes(20_000, 6), 0, 20_000);
+        t.takeChunk(slow2, 10_000, false, 0);
+        slow2.farEndReceived = 10_000;
+        assertEquals(0, t.reinjectLate(1_000_000_000L, (p, ahead) -> 1, fast));
+    }
+
+    @Test
     void peerWindowLimitsNewBytesButNotTheFin() throws Exception {
         OutgoingStream s = new OutgoingStream(1, 1 << 20, 1000);
         FakePath p = new FakePath(1);
@@ -187,11 +226,46 @@ class OutgoingStreamTest {
         s.write(bytes(20_000, 8), 0, 20_000);
         s.takeChunk(slow, 10_000, false, 0);
         s.takeChunk(fast, 10_000, false, 0);
-        assertEquals(0, s.reinjectLate(50, path -> 100, fast), "not late yet");
-        assertEquals(10_000, s.reinjectLate(200, path -> 100, fast));
+        assertEquals(0, s.reinjectLate(50, (path, ahead) -> 100, fast), "not late yet");
+        assertEquals(10_000, s.reinjectLate(200, (path, ahead) -> 100, fast));
         Chunk c = s.takeChunk(fast, 20_000, false, 200);
         assertEquals(0, c.offset());
         assertTrue(c.retransmission());
+    }
+
+    @Test
+    void theDeadlineOfALateChunkCountsWhatItsPathHadToCarryBeforeIt() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath slow = new FakePath(1);
+        FakePath fast = new FakePath(2);
+        slow.farEndReceived = 0;
+        s.write(bytes(30_000, 9), 0, 30_000);
+        s.takeChunk(slow, 10_000, false, 0);
+        long[] seen = new long[1];
+        s.reinjectLate(1, (path, ahead) -> {
+            seen[0] = ahead;
+            return Long.MAX_VALUE;
+        }, fast);
+        assertEquals(10_000, seen[0], "the chunk itself, nothing reported yet");
+    }
+
+    @Test
+    void aPathThatMayNotTakeRetransmissionsGetsNewBytesAndLeavesThemForAnother() throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath dead = new FakePath(1);
+        FakePath slow = new FakePath(2);
+        FakePath fast = new FakePath(3);
+        s.write(bytes(30_000, 10), 0, 30_000);
+        s.takeChunk(dead, 10_000, false, 0);
+        s.pathFailed(dead);
+        Chunk c = s.takeChunk(slow, 10_000, false, false, 0, null, 0);
+        assertEquals(10_000, c.offset());
+        assertFalse(c.retransmission());
+        assertTrue(s.hasRetransmissions());
+        Chunk again = s.takeChunk(fast, 10_000, false, true, 0, null, 0);
+        assertEquals(0, again.offset());
+        assertTrue(again.retransmission());
+        assertFalse(s.hasRetransmissions());
     }
 
     /** Random interleavings of writes, takes on three paths, acks and failures never lose or corrupt a byte. */

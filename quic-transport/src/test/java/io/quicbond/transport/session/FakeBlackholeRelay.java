@@ -9,7 +9,7 @@ import java.net.SocketAddress;
 
 /**
  * A UDP relay between one client and a server that can be switched to drop everything, like a cellular link
- * that dies without a word. (The full link emulator with rate, delay and loss lives in the interop module.)
+ * that dies without a word, or to lose packets toward the server at random. (The full link emulator with rate, delay and loss lives in the interop module.)
  */
 final class FakeBlackholeRelay implements AutoCloseable {
     private final DatagramSocket front;
@@ -17,6 +17,8 @@ final class FakeBlackholeRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private volatile SocketAddress client;
     private volatile boolean blackholed;
+    private volatile double upstreamLoss;
+    private final java.util.Random lossDice = new java.util.Random(42);
     private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
 
@@ -39,7 +41,7 @@ final class FakeBlackholeRelay implements AutoCloseable {
                 if (upstream) {
                     client = p.getSocketAddress();
                 }
-                if (blackholed) {
+                if (blackholed || (upstream && upstreamLoss > 0 && lossDice.nextDouble() < upstreamLoss)) {
                     continue;
                 }
                 (upstream ? bytesUp : bytesDown).addAndGet(p.getLength());
@@ -69,6 +71,11 @@ final class FakeBlackholeRelay implements AutoCloseable {
 
     void blackhole(boolean on) {
         blackholed = on;
+    }
+
+    /** Drops this share of the packets toward the server, at random (seeded). */
+    void upstreamLoss(double share) {
+        upstreamLoss = share;
     }
 
     @Override

@@ -183,6 +183,57 @@ class SchedulerPoliciesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
+    @Timeout(90)
+    void redundantUdpSendsASecondCopyOnTheFastestLinkSoItsLossesAreRecovered(EngineUnderTest engine) throws Exception {
+        // One uplink losing 30 % of what it sends: with one copy per uplink, 30 % of a call's packets would be
+        // lost (21-23 % measured here without the copy: some losses hit packets quiche sends again); with the
+        // second copy, about 9 % (both copies lost; 5-10 % measured).
+        try (Rig rig = rig(engine, Policy.REDUNDANT, true);
+             java.net.DatagramSocket echo = new java.net.DatagramSocket(
+                     new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[2048];
+                try {
+                    while (true) {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        echo.send(p);
+                    }
+                } catch (Exception closed) {
+                    // test over
+                }
+            });
+            java.util.Set<String> replies = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+            io.quicbond.transport.UdpFlow flow = rig.client().openUdp(new Destination("127.0.0.1", echo.getLocalPort()),
+                    reply -> {
+                        delivered.incrementAndGet();
+                        replies.add(new String(reply));
+                    });
+            flow.send("warm-up".getBytes());
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!replies.contains("warm-up") && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            rig.relays().get(0).upstreamLoss(0.3);
+            int packets = 400;
+            for (int i = 0; i < packets; i++) {
+                flow.send(("packet " + i).getBytes());
+                Thread.sleep(5);
+            }
+            Thread.sleep(1500);
+            rig.relays().get(0).upstreamLoss(0);
+            long arrived = replies.stream().filter(r -> r.startsWith("packet ")).count();
+            double lostShare = 1 - arrived / (double) packets;
+            System.out.printf("redundant UDP over one link losing 30 %%: %.1f %% of packets lost%n", lostShare * 100);
+            assertTrue(lostShare < 0.15, "lost " + lostShare * 100 + " % of packets with the second copy");
+            assertEquals(replies.size(), delivered.get(), "a packet was delivered twice");
+            flow.close();
+        }
+    }
+
     private final boolean[] flakyCut = new boolean[1];
 
     @ParameterizedTest

@@ -122,9 +122,9 @@ public final class NetnsLinksCommand implements Callable<Integer> {
                     for (TunLink l : n.links()) {
                         DirectionStats up = l.stats(Direction.UP);
                         DirectionStats down = l.stats(Direction.DOWN);
-                        out.printf(Locale.ROOT, "  %-8s up %9.2f MB (%d dropped)  down %9.2f MB (%d dropped)%n",
-                                l.name(), up.bytesDelivered() / 1e6, up.dropped(), down.bytesDelivered() / 1e6,
-                                down.dropped());
+                        out.printf(Locale.ROOT, "  %-8s up %9.2f MB (%d dropped, %d kB queued)  down %9.2f MB (%d dropped, %d kB queued)%n",
+                                l.name(), up.bytesDelivered() / 1e6, up.dropped(), up.queuedBytes() / 1000,
+                                down.bytesDelivered() / 1e6, down.dropped(), down.queuedBytes() / 1000);
                     }
                     out.flush();
                 }

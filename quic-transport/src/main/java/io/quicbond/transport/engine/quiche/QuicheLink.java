@@ -327,6 +327,25 @@ final class QuicheLink implements QuicLink {
         }
     }
 
+    /** The last figures; when they are older than 20 ms, a refresh is queued on the event loop (one at a time). */
+    @Override
+    public LinkStats recentStats() {
+        if (System.nanoTime() - lastStatsNanos >= STATS_FRESH_NANOS && !closed.get()
+                && refreshQueued.compareAndSet(false, true)) {
+            try {
+                channel.eventLoop().execute(() -> {
+                    refreshQueued.set(false);
+                    refreshStats();
+                });
+            } catch (RejectedExecutionException e) {
+                refreshQueued.set(false);
+            }
+        }
+        return lastStats;
+    }
+
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+
     private LinkStats refreshStats() {
         LinkStats previous = lastStats;
         Future<QuicConnectionStats> conn = channel.collectStats();
