@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 
 /**
  * The client side of a benchmark case, in a JVM of its own (see {@link BenchServerMain}). Options, all
- * {@code --name value}: mode (tcp, kwik, bond), port, traffic (bond: the traffic server's port), pin, uplinks
+ * {@code --name value}: mode (tcp, kwik, engine, bond), port, traffic (bond: the traffic server's port), pin, uplinks
  * (bond over loopback: how many), links (bond over emulated links: name=port,...), policy, size (bytes),
  * directions (up,down), time-limit (seconds, uploads), server-pid, check (crc32c, sha256), warmup (bytes moved
  * each way, unmeasured, before the measured transfers; default 0).
@@ -165,6 +165,7 @@ public final class BenchClientMain {
                 yield Duplex.of(s);
             }
             case "kwik" -> RawKwik.connect(new InetSocketAddress(loopback, port), o.get("pin"));
+            case "engine" -> RawEngine.connect(new InetSocketAddress(loopback, port), o.get("pin"));
             case "bond" -> Duplex.of(bond.openTcp(new Destination("127.0.0.1", Integer.parseInt(o.get("traffic")))));
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         };

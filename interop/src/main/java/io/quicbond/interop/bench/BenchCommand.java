@@ -106,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
     int warmupMb;
 
     @Option(names = "--only", split = ",", paramLabel = "CASE",
-            description = "Run only these cases: tcp-relay, raw-kwik, bond-1, bond-3, emu-aggregate, emu-best-alone.")
+            description = "Run only these cases: tcp-relay, raw-kwik, raw-engine, bond-1, bond-3, emu-aggregate, emu-best-alone.")
     List<String> only;
 
     @Option(names = "--java-opt", paramLabel = "OPT", description = "Extra JVM option for the server and client JVMs (repeatable).")
@@ -277,6 +277,8 @@ public final class BenchCommand implements Callable<Integer> {
                         List.of("up", "down"), size, null, 0),
                 new Case("ceiling", "raw-kwik", "raw kwik (1 connection, 1 stream)", List.of("kwik"),
                         List.of("--mode", "kwik"), List.of("up", "down"), size, null, 0),
+                new Case("ceiling", "raw-engine", "the bond's engine alone (1 connection, 1 stream)", List.of("engine"),
+                        List.of("--mode", "engine"), List.of("up", "down"), size, null, 0),
                 new Case("ceiling", "bond-1", "quicbond, 1 uplink", List.of("bond"),
                         List.of("--mode", "bond", "--uplinks", "1"), List.of("up", "down"), size, null, 0),
                 new Case("ceiling", "bond-3", "quicbond, 3 uplinks", List.of("bond"),
@@ -453,6 +455,17 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The engine the bench's JVMs use: {@code -Dquicbond.engine} among the --java-opt options, else the default. */
+    private String engineName() {
+        String engine = io.quicbond.transport.engine.QuicEngines.DEFAULT;
+        for (String opt : javaOpts) {
+            if (opt.startsWith("-Dquicbond.engine=")) {
+                engine = opt.substring("-Dquicbond.engine=".length());
+            }
+        }
+        return engine;
+    }
+
     private List<String> javaCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -555,9 +568,10 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder md = new StringBuilder();
         boolean anyCeiling = results.keySet().stream().anyMatch(c -> c.scenario().equals("ceiling"));
         if (anyCeiling) {
-            md.append("| case | dir | Mbit/s (median) | all runs | vs TCP relay | vs raw kwik | CPU s client | CPU s server"
-                    + " | peak RSS client | peak RSS server |\n");
-            md.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+            md.append("Engine of the bond and of \"the bond's engine alone\": ").append(engineName()).append("\n\n");
+            md.append("| case | dir | Mbit/s (median) | all runs | vs TCP relay | vs raw kwik | vs the engine alone"
+                    + " | CPU s client | CPU s server | CPU s per Gbit (both) | peak RSS client | peak RSS server |\n");
+            md.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Map.Entry<Case, List<Run>> e : results.entrySet()) {
                 Case c = e.getKey();
                 if (!c.scenario().equals("ceiling")) {
@@ -568,13 +582,17 @@ public final class BenchCommand implements Callable<Integer> {
                     double mbit = median(ts.stream().map(Transfer::mbit).toList());
                     double tcp = medianMbit(results, "tcp-relay", dir);
                     double kwik = medianMbit(results, "raw-kwik", dir);
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %s | %.1f | %.1f | %s | %s |\n",
+                    double engine = medianMbit(results, "raw-engine", dir);
+                    double clientCpu = median(ts.stream().map(Transfer::clientCpu).toList());
+                    double serverCpu = median(ts.stream().map(Transfer::serverCpu).toList());
+                    double gbit = c.sizeBytes() * 8 / 1e9;
+                    md.append(String.format(Locale.ROOT,
+                            "| %s | %s | %.1f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s |\n",
                             c.label(), dir.equals("up") ? "up" : "down", mbit,
                             ts.stream().map(t -> String.format(Locale.ROOT, "%.1f", t.mbit()) + (t.intact() ? "" : "!"))
                                     .collect(Collectors.joining(" / ")),
-                            ratio(mbit, tcp), ratio(mbit, kwik),
-                            median(ts.stream().map(Transfer::clientCpu).toList()),
-                            median(ts.stream().map(Transfer::serverCpu).toList()),
+                            ratio(mbit, tcp), ratio(mbit, kwik), ratio(mbit, engine), clientCpu, serverCpu,
+                            (clientCpu + serverCpu) / gbit,
                             mib(median(e.getValue().stream().map(r -> (double) r.clientPeakRss()).toList())),
                             mib(median(e.getValue().stream().map(r -> (double) r.serverPeakRss()).toList()))));
                 }

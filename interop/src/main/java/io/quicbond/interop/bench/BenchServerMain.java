@@ -35,7 +35,7 @@ public final class BenchServerMain {
     public static void main(String[] args) throws Exception {
         QUIET.setLevel(Level.WARNING);
         if (args.length < 1) {
-            System.err.println("usage: BenchServerMain tcp|kwik|bond [LINK-SPEC]");
+            System.err.println("usage: BenchServerMain tcp|kwik|engine|bond [LINK-SPEC]");
             System.exit(2);
         }
         InetAddress loopback = InetAddress.getByAddress(new byte[]{127, 0, 0, 1});
@@ -57,6 +57,12 @@ public final class BenchServerMain {
                 resources.add(kwik);
                 ready.put("port", kwik.port());
                 ready.put("pin", identity.pin());
+            }
+            case "engine" -> {
+                RawEngine.Server raw = RawEngine.startServer(new InetSocketAddress(loopback, 0));
+                resources.add(raw);
+                ready.put("port", raw.port());
+                ready.put("pin", raw.identity().pin());
             }
             case "bond" -> {
                 TrafficServer traffic = TrafficServer.start(loopback);

@@ -68,11 +68,12 @@ public final class BondFixture {
     }
 
     /**
-     * The QUIC engine for the demo and the benchmark: system property {@code quicbond.engine} ("kwik", the
-     * default, or "quiche"; the demo's --engine sets it, the benchmark passes it with --java-opt).
+     * The QUIC engine for the demo and the benchmark: system property {@code quicbond.engine} ("quiche", the
+     * product's default, or "kwik"; the demo's --engine sets it, the benchmark passes it with --java-opt).
      */
     static io.quicbond.transport.engine.QuicEngine engine() {
-        return io.quicbond.transport.engine.QuicEngines.create(System.getProperty("quicbond.engine", "kwik"));
+        return io.quicbond.transport.engine.QuicEngines.create(
+                System.getProperty("quicbond.engine", io.quicbond.transport.engine.QuicEngines.DEFAULT));
     }
 
     static Optional<SessionAuthenticator.AuthenticatedUser> authenticate(String user, byte[] secret,

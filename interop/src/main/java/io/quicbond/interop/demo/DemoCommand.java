@@ -83,8 +83,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Seconds the uplink stays cut (default: ${DEFAULT-VALUE}).")
     double cutFor;
 
-    @Option(names = "--engine", defaultValue = "kwik", paramLabel = "NAME",
-            description = "QUIC engine at both ends: kwik (default) or quiche (netty's QUIC codec, BBR).")
+    @Option(names = "--engine", defaultValue = io.quicbond.transport.engine.QuicEngines.DEFAULT, paramLabel = "NAME",
+            description = "QUIC engine at both ends: quiche (netty's QUIC codec, BBR; the default, as in the "
+                    + "product) or kwik.")
     String engine;
 
     @Option(names = "--quiet", description = "No live lines; setup, events and the summary only.")

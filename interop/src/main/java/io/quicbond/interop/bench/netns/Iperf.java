@@ -65,8 +65,8 @@ final class Iperf {
         // JSON would only be printed at the end.
         cmd.addAll(List.of("iperf3", "-s", "-1", "-f", "K", "--forceflush", "-i", Double.toString(INTERVAL_SECONDS),
                 "-B", bind, "-p", Integer.toString(port)));
-        Process p = new ProcessBuilder(NetnsLinks.inNamespace(serverNs, cmd))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = ChildProcesses.track(new ProcessBuilder(NetnsLinks.inNamespace(serverNs, cmd))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
         Iperf iperf = new Iperf(p, clientNs, mptcp);
         // iperf3 prints nothing until the test ends in JSON mode; give it a moment to listen.
         Thread.sleep(300);
@@ -89,8 +89,8 @@ final class Iperf {
         if (bind != null) {
             cmd.addAll(List.of("-B", bind));
         }
-        Process client = new ProcessBuilder(NetnsLinks.inNamespace(clientNs, cmd))
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process client = ChildProcesses.track(new ProcessBuilder(NetnsLinks.inNamespace(clientNs, cmd))
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
         CompletableFuture<String> clientOutput = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

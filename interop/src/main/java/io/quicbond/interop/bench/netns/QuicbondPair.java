@@ -170,8 +170,8 @@ final class QuicbondPair implements AutoCloseable {
         List<String> cmd = new ArrayList<>(javaCommand);
         cmd.add(main);
         cmd.addAll(args);
-        return new ProcessBuilder(NetnsLinks.inNamespace(ns, cmd)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return ChildProcesses.track(new ProcessBuilder(NetnsLinks.inNamespace(ns, cmd)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
     }
 
     private static int portOffset(String engine, boolean vless) {
