@@ -317,9 +317,6 @@ public final class Uplink implements UplinkView, PathAccount {
 
     @Override
     public long claimSequence(int bytes) {
-        if (peerReceived >= 0 && dataSent.get() == peerReceived) {
-            reportAdvancedNanos = System.nanoTime(); // nothing was out: the stall clock starts now
-        }
         return dataSent.addAndGet(bytes);
     }
 
@@ -337,21 +334,9 @@ public final class Uplink implements UplinkView, PathAccount {
                 return false;
             }
             peerReceived = clamped;
-            reportAdvancedNanos = System.nanoTime();
             delivered.add(clamped - Math.max(0, before));
             return true;
         }
-    }
-
-    private volatile long reportAdvancedNanos = System.nanoTime();
-
-    /**
-     * How long the far end's count of what arrived on this uplink has not moved while data of ours is out on
-     * it; 0 when nothing is outstanding. A working uplink's count moves every 10 ms or so; one that stops while
-     * data is out has a hole its QUIC stream is repairing (an RTT or more), or is gone.
-     */
-    long reportStalledNanos(long nowNanos) {
-        return peerReceived >= 0 && unackedBytes() > 0 ? Math.max(0, nowNanos - reportAdvancedNanos) : 0;
     }
 
     @Override
