@@ -35,8 +35,10 @@ final class PacingController {
      * @param estimate    the uplink's delivery rate estimate in bytes per second; 0 when unknown
      * @param minRttNanos the path's minimum RTT
      * @param queueNanos  how far the path's RTT now is above that minimum
-     * @param busy        whether the uplink had data outstanding during the step (an idle uplink builds no
-     *                    queue and proves nothing, so the correction does not climb)
+     * @param busy        whether the uplink had data outstanding during the step; an idle uplink's correction
+     *                    stays as it was: it proves nothing about the rate, and a queue it sees then is other
+     *                    traffic's (while kernel MPTCP ran on the benchmark's links, an idle uplink's
+     *                    correction sank to half, and the next transfer spent two seconds climbing back)
      * @return the pacing rate in bytes per second, 0 for "do not pace" (no estimate yet)
      */
     double update(double estimate, long minRttNanos, long queueNanos, boolean busy) {
@@ -45,7 +47,7 @@ final class PacingController {
         }
         double target = targetQueueNanos(minRttNanos);
         double error = Math.clamp((target - queueNanos) / target, -2.0, 1.0);
-        if (error < 0 || busy) {
+        if (busy) {
             correction = Math.clamp(correction * (1 + STEP * error), MIN_CORRECTION, MAX_CORRECTION);
         }
         return estimate * correction;

@@ -49,14 +49,18 @@ class PacingControllerTest {
     }
 
     @Test
-    void anIdleUplinkDoesNotClimbButAQueueStillSlowsIt() {
+    void anIdleUplinkKeepsItsCorrectionWhateverQueueOtherTrafficBuilds() {
         PacingController pacing = new PacingController();
         for (int i = 0; i < 50; i++) {
             pacing.update(1e6, 40 * MS, 0, false);
         }
         assertEquals(1.0, pacing.correction(), 1e-9);
-        pacing.update(1e6, 40 * MS, 200 * MS, false);
-        assertTrue(pacing.correction() < 1.0);
+        for (int i = 0; i < 50; i++) {
+            pacing.update(1e6, 40 * MS, 200 * MS, false);
+        }
+        assertEquals(1.0, pacing.correction(), 1e-9);
+        pacing.update(1e6, 40 * MS, 200 * MS, true);
+        assertTrue(pacing.correction() < 1.0, "busy, it slows down for its own queue");
     }
 
     @Test
