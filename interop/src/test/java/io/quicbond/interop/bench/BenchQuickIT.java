@@ -58,6 +58,7 @@ class BenchQuickIT {
             c.get("medians").properties().forEach(d ->
                     assertTrue(d.getValue().get("mbit").asDouble() > 0, c.get("id") + " " + d.getKey()));
         }
-        assertEquals(Set.of("bond-1", "bond-3", "emu-aggregate", "emu-best-alone", "raw-kwik", "tcp-relay"), ids);
+        assertEquals(Set.of("bond-1", "bond-3", "emu-aggregate", "emu-best-alone", "raw-engine", "raw-kwik", "tcp-relay"),
+                ids);
     }
 }
