@@ -195,9 +195,14 @@ public abstract class BondSession {
             return null;
         }
         int last = lastServedFlow.getOrDefault(uplink, -1);
-        Chunk c = nextChunk(uplink, maxBytes, last, true, into, intoOffset);
+        // Bytes to send again go to the fastest healthy uplink while it has room: a chunk rescued from a slow or
+        // lossy uplink should not go back to one like it. With the fastest full, any uplink helps.
+        Uplink fastest = controlUplink();
+        boolean retransmissions = fastest == null || fastest == uplink || !fastest.healthy()
+                || !fastest.belowInflightLimit();
+        Chunk c = nextChunk(uplink, maxBytes, last, true, retransmissions, into, intoOffset);
         if (c == null) {
-            c = nextChunk(uplink, maxBytes, last, false, into, intoOffset);
+            c = nextChunk(uplink, maxBytes, last, false, retransmissions, into, intoOffset);
         }
         if (c != null) {
             lastServedFlow.put(uplink, c.flowId());
@@ -205,13 +210,9 @@ public abstract class BondSession {
         return c;
     }
 
-    private Chunk nextChunk(Uplink uplink, int maxBytes, int lastServed, boolean after, byte[] into, int intoOffset) {
+    private Chunk nextChunk(Uplink uplink, int maxBytes, int lastServed, boolean after, boolean retransmissions,
+                            byte[] into, int intoOffset) {
         long now = System.nanoTime();
-        // Bytes to send again go to the fastest healthy uplink while it has room: a chunk rescued from a slow or
-        // lossy uplink should not go back to one like it. With the fastest full, any uplink helps.
-        Uplink fastest = controlUplink();
-        boolean retransmissions = fastest == null || fastest == uplink || !fastest.healthy()
-                || !fastest.belowInflightLimit();
         for (BondFlow f : flows.values()) {
             if ((f.id > lastServed) != after) {
                 continue;
@@ -375,7 +376,6 @@ public abstract class BondSession {
             List<Uplink> targets = healthy.isEmpty() ? uplinks : healthy;
             Uplink fastest = null;
             for (Uplink u : targets) {
-                u.sent.add(payload.length);
                 u.sendUdp(frame);
                 if (fastest == null || u.srttNanos() < fastest.srttNanos()) {
                     fastest = u;
@@ -391,7 +391,6 @@ public abstract class BondSession {
             f.udpPacketsDropped.incrementAndGet();
             return;
         }
-        target.sent.add(payload.length);
         target.sendUdp(frame);
     }
 
@@ -416,7 +415,6 @@ public abstract class BondSession {
             try {
                 DelayedUdpCopy copy = udpCopies.poll(1, TimeUnit.SECONDS);
                 if (copy != null && !copy.uplink().isDown()) {
-                    copy.uplink().sent.add(copy.frame().payload().length);
                     copy.uplink().sendUdp(copy.frame());
                 }
             } catch (InterruptedException e) {

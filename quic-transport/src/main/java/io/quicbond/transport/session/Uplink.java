@@ -238,9 +238,11 @@ public final class Uplink implements UplinkView, PathAccount {
 
     /**
      * Sends a UDP frame as a QUIC datagram if it fits and the engine takes it, else on the bond stream, where at
-     * most {@link #MAX_QUEUED_UDP_BYTES} may wait (more is dropped and counted, as a router queue would).
+     * most {@link #MAX_QUEUED_UDP_BYTES} may wait (more is dropped and counted, as a router queue would). Counted
+     * in {@link #sent}.
      */
     void sendUdp(Frame.Udp frame) {
+        sent.add(frame.payload().length);
         long now = System.nanoTime();
         sendCap.consume(frame.payload().length, now);
         pacer.consume(frame.payload().length, now);

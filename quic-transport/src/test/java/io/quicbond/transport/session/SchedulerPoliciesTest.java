@@ -151,18 +151,7 @@ class SchedulerPoliciesTest {
         try (Rig rig = rig(engine, Policy.REDUNDANT, true, true);
              java.net.DatagramSocket echo = new java.net.DatagramSocket(
                      new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[2048];
-                try {
-                    while (true) {
-                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
-                        echo.receive(p);
-                        echo.send(p);
-                    }
-                } catch (Exception closed) {
-                    // test over
-                }
-            });
+            startEcho(echo);
             java.util.concurrent.LinkedBlockingQueue<byte[]> replies = new java.util.concurrent.LinkedBlockingQueue<>();
             io.quicbond.transport.UdpFlow flow = rig.client().openUdp(new Destination("127.0.0.1", echo.getLocalPort()),
                     replies::add);
@@ -193,18 +182,7 @@ class SchedulerPoliciesTest {
         try (Rig rig = rig(engine, Policy.REDUNDANT, true);
              java.net.DatagramSocket echo = new java.net.DatagramSocket(
                      new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            Thread.ofVirtual().start(() -> {
-                byte[] buf = new byte[2048];
-                try {
-                    while (true) {
-                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
-                        echo.receive(p);
-                        echo.send(p);
-                    }
-                } catch (Exception closed) {
-                    // test over
-                }
-            });
+            startEcho(echo);
             java.util.Set<String> replies = java.util.concurrent.ConcurrentHashMap.newKeySet();
             java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
             io.quicbond.transport.UdpFlow flow = rig.client().openUdp(new Destination("127.0.0.1", echo.getLocalPort()),
@@ -232,6 +210,22 @@ class SchedulerPoliciesTest {
             assertEquals(replies.size(), delivered.get(), "a packet was delivered twice");
             flow.close();
         }
+    }
+
+    /** Sends every datagram back to where it came from, until the socket closes. */
+    private static void startEcho(java.net.DatagramSocket echo) {
+        Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[2048];
+            try {
+                while (true) {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                    echo.receive(p);
+                    echo.send(p);
+                }
+            } catch (Exception closed) {
+                // test over
+            }
+        });
     }
 
     private final boolean[] flakyCut = new boolean[1];
