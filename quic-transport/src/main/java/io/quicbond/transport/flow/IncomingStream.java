@@ -66,14 +66,18 @@ public final class IncomingStream {
             }
             if (fin) {
                 if (finalSize >= 0 && finalSize != end) {
-                    throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId + ": final size changed");
+                    throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId
+                            + ": final size changed from " + finalSize + " to " + end);
                 }
-                if (end < contiguous || (!outOfOrder.isEmpty() && lastOutOfOrderEnd() > end)) {
-                    throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId + ": data beyond final size");
+                long highest = Math.max(contiguous, outOfOrder.isEmpty() ? 0 : lastOutOfOrderEnd());
+                if (end < highest) {
+                    throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId + ": final size "
+                            + end + " below data already received up to " + highest);
                 }
                 finalSize = end;
             } else if (finalSize >= 0 && end > finalSize) {
-                throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId + ": data beyond final size");
+                throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "flow " + flowId + ": data "
+                        + offset + ".." + end + " beyond the final size " + finalSize);
             }
             if (end <= contiguous) {
                 // A duplicate: the sender re-sent what we have, so it may have missed our ACK.

@@ -55,6 +55,20 @@ public final class OutgoingStream {
     private final Map<PathAccount, List<SentRange>> inFlight = new HashMap<>();
     /** Redundant mode: each uplink sends the whole flow independently from its own cursor. */
     private final Map<PathAccount, Long> redundantCursor = new HashMap<>();
+    /**
+     * Ranges of failed paths that the far end reported received, so not re-sent at once; kept (with the time of
+     * the failure as their send time) until the flow's acknowledgement passes them, so that a report that turns
+     * out wrong cannot leave a hole nothing will fill.
+     */
+    private final List<SentRange> parked = new ArrayList<>();
+
+    /**
+     * How long past its deadline a head-of-line range the far end reported received may go without the flow's
+     * acknowledgement passing it before it is sent again anyway. The far end acknowledges within about 10 ms of
+     * receiving, so this only fires when the report was wrong (a corrupt or cut-short path stream) and waiting
+     * longer would stall the flow for good.
+     */
+    static final long REPORTED_BUT_UNACKED_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /**
      * @param pathEnd    where the range ends in its path's DATA sequence, -1 when the path keeps none
@@ -144,6 +158,7 @@ public final class OutgoingStream {
                 e.getKey().addUnacked(-sum(e.getValue()), false);
             }
             inFlight.clear();
+            parked.clear();
             retransmit.clear();
             segments.clear();
             spareSegments.clear();
@@ -354,6 +369,11 @@ public final class OutgoingStream {
      * end has).
      */
     public long pathFailed(PathAccount path) {
+        return pathFailed(path, System.nanoTime());
+    }
+
+    /** As {@link #pathFailed(PathAccount)}, at {@code nowNanos} on the clock {@link #reinjectLate} is given. */
+    public long pathFailed(PathAccount path, long nowNanos) {
         lock.lock();
         try {
             redundantCursor.remove(path);
@@ -365,7 +385,12 @@ public final class OutgoingStream {
             long moved = 0;
             for (SentRange r : ranges) {
                 long start = Math.max(r.start, acked);
-                if (start < r.end && !r.arrived(delivered)) {
+                if (start >= r.end) {
+                    continue;
+                }
+                if (r.arrived(delivered)) {
+                    parked.add(new SentRange(start, r.end, nowNanos, -1, -1));
+                } else {
                     addRetransmit(start, r.end);
                     moved += r.end - start;
                 }
@@ -380,7 +405,10 @@ public final class OutgoingStream {
     /**
      * Head-of-line rescue: if the range holding up the far end's in-order delivery (the one containing the
      * acknowledged offset) was sent on another path than {@code fastest} longer ago than that path's deadline,
-     * queue it for retransmission, so that a slow or lossy path cannot stall the flow. Returns the bytes queued.
+     * queue it for retransmission, so that a slow or lossy path cannot stall the flow. A range the far end
+     * reported received on its path (or a failed path's, parked by {@link #pathFailed}) goes again only once the
+     * flow's acknowledgement has failed to pass it for {@link #REPORTED_BUT_UNACKED_GRACE_NANOS} beyond that.
+     * Returns the bytes queued.
      */
     public long reinjectLate(long nowNanos, ArrivalDeadline deadline, PathAccount fastest) {
         lock.lock();
@@ -389,16 +417,25 @@ public final class OutgoingStream {
                 return 0;
             }
             for (Map.Entry<PathAccount, List<SentRange>> e : inFlight.entrySet()) {
-                if (e.getKey() == fastest) {
-                    continue;
-                }
                 long delivered = e.getKey().deliveredSequence();
                 for (SentRange r : e.getValue()) {
-                    if (r.start <= acked && r.end > acked && !r.arrived(delivered)
-                            && nowNanos - r.sentNanos > deadline.nanos(e.getKey(), r.bytesAhead)) {
+                    if (r.start > acked || r.end <= acked) {
+                        continue;
+                    }
+                    long late = nowNanos - r.sentNanos - deadline.nanos(e.getKey(), r.bytesAhead);
+                    boolean reported = r.arrived(delivered);
+                    // An unreported range on the fastest path stays: its own QUIC stream repairs it soonest.
+                    if ((!reported && late > 0 && e.getKey() != fastest)
+                            || (reported && late > REPORTED_BUT_UNACKED_GRACE_NANOS)) {
                         addRetransmit(acked, r.end);
                         return r.end - acked;
                     }
+                }
+            }
+            for (SentRange r : parked) {
+                if (r.start <= acked && r.end > acked && nowNanos - r.sentNanos > REPORTED_BUT_UNACKED_GRACE_NANOS) {
+                    addRetransmit(acked, r.end);
+                    return r.end - acked;
                 }
             }
             return 0;
@@ -430,6 +467,7 @@ public final class OutgoingStream {
                 it.remove();
             }
         }
+        parked.removeIf(r -> r.end <= offset);
         while (!retransmit.isEmpty() && retransmit.firstEntry().getValue() <= offset) {
             retransmit.pollFirstEntry();
         }

@@ -479,7 +479,7 @@ public abstract class BondSession {
      */
     private void rescueHeadOfLine(long now) {
         Uplink fastest = controlUplink();
-        if (fastest == null || uplinks.size() < 2) {
+        if (fastest == null) {
             return;
         }
         for (BondFlow f : flows.values()) {

@@ -139,7 +139,53 @@ class OutgoingStreamTest {
         t.write(bytes(20_000, 6), 0, 20_000);
         t.takeChunk(slow2, 10_000, false, 0);
         slow2.farEndReceived = 10_000;
-        assertEquals(0, t.reinjectLate(1_000_000_000L, (p, ahead) -> 1, fast));
+        assertEquals(0, t.reinjectLate(100_000_000L, (p, ahead) -> 1, fast), "reported received: left alone");
+    }
+
+    @Test
+    void aRangeReportedReceivedThatTheFlowNeverAcknowledgesGoesAgainAfterTheGrace() throws Exception {
+        // A path's report can be wrong (its stream cut short or corrupt); trusting it for ever would stall the flow.
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath slow = new FakePath(1);
+        FakePath fast = new FakePath(2);
+        s.write(bytes(20_000, 6), 0, 20_000);
+        s.takeChunk(slow, 10_000, false, 0);
+        slow.farEndReceived = 10_000;
+        long deadline = 100_000_000L;
+        long grace = OutgoingStream.REPORTED_BUT_UNACKED_GRACE_NANOS;
+        assertEquals(0, s.reinjectLate(deadline + grace, (p, ahead) -> deadline, fast), "within the grace");
+        assertEquals(10_000, s.reinjectLate(deadline + grace + 1, (p, ahead) -> deadline, fast));
+        Chunk again = s.takeChunk(fast, 20_000, false, deadline + grace + 1);
+        assertEquals(0, again.offset());
+        assertTrue(again.retransmission());
+    }
+
+    @Test
+    void aFailedPathsReportedRangeStaysTrackedUntilTheFlowAcknowledgesIt() throws Exception {
+        long grace = OutgoingStream.REPORTED_BUT_UNACKED_GRACE_NANOS;
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath dead = new FakePath(1);
+        FakePath alive = new FakePath(2);
+        s.write(bytes(30_000, 11), 0, 30_000);
+        s.takeChunk(dead, 10_000, false, 0);
+        s.takeChunk(alive, 10_000, false, 0);
+        dead.farEndReceived = 10_000;
+        assertEquals(0, s.pathFailed(dead, 1_000), "reported received: not re-sent at once");
+        assertEquals(0, dead.unacked);
+        assertEquals(0, s.reinjectLate(1_000 + grace, (p, ahead) -> Long.MAX_VALUE, alive));
+        assertEquals(10_000, s.reinjectLate(1_001 + grace, (p, ahead) -> Long.MAX_VALUE, alive),
+                "the flow's ACK never passed it: the report was wrong");
+        assertEquals(0, s.takeChunk(alive, 20_000, false, 0).offset());
+
+        OutgoingStream t = new OutgoingStream(1, 1 << 20, 1 << 20);
+        FakePath dead2 = new FakePath(3);
+        t.write(bytes(30_000, 11), 0, 30_000);
+        t.takeChunk(dead2, 10_000, false, 0);
+        t.takeChunk(alive, 10_000, false, 0);
+        dead2.farEndReceived = 10_000;
+        t.pathFailed(dead2, 1_000);
+        t.onAck(10_000, 1 << 20);
+        assertEquals(0, t.reinjectLate(10 * grace, (p, ahead) -> Long.MAX_VALUE, alive), "acknowledged: forgotten");
     }
 
     @Test
@@ -266,6 +312,53 @@ class OutgoingStreamTest {
         assertEquals(0, again.offset());
         assertTrue(again.retransmission());
         assertFalse(s.hasRetransmissions());
+    }
+
+    /**
+     * Random interleavings where paths lose chunks and report receiving some they lost: with time passing, the
+     * head-of-line rescue still completes the flow with every byte exact.
+     */
+    @Test
+    void wrongPathReportsDelayButNeverStallAFlow() throws Exception {
+        long grace = OutgoingStream.REPORTED_BUT_UNACKED_GRACE_NANOS;
+        for (int round = 0; round < 30; round++) {
+            Random r = new Random(1000 + round);
+            OutgoingStream s = new OutgoingStream(1, 1 << 30, 1 << 30);
+            FakePath[] paths = {new FakePath(1), new FakePath(2), new FakePath(3)};
+            byte[] data = bytes(100_000 + r.nextInt(50_000), round);
+            s.write(data, 0, data.length);
+            s.close();
+            byte[] received = new byte[data.length];
+            boolean[] have = new boolean[data.length + 1];
+            long contiguous = 0;
+            long now = 0;
+            int steps = 0;
+            while (contiguous < data.length + 1) {
+                assertTrue(++steps < 100_000, "round " + round + ": stalled at " + contiguous);
+                now += 10_000_000L;
+                FakePath path = paths[r.nextInt(3)];
+                Chunk c = s.takeChunk(path, 1 + r.nextInt(20_000), false, now);
+                if (c != null && r.nextInt(4) > 0) {
+                    System.arraycopy(c.payload(), 0, received, (int) c.offset(), c.length());
+                    for (long i = c.offset(); i < c.offset() + c.length(); i++) {
+                        have[(int) i] = true;
+                    }
+                    have[data.length] |= c.fin();
+                }
+                // Every path reports everything it was given, lost or not.
+                path.farEndReceived = path.sequence;
+                while (contiguous < have.length && have[(int) contiguous]) {
+                    contiguous++;
+                }
+                s.onAck(contiguous, 1 << 30);
+                if (r.nextInt(20) == 0) {
+                    s.pathFailed(paths[r.nextInt(3)], now);
+                }
+                s.reinjectLate(now, (p, ahead) -> 50_000_000L, paths[0]);
+            }
+            assertArrayEquals(data, received);
+            assertTrue(s.isFinished());
+        }
     }
 
     /** Random interleavings of writes, takes on three paths, acks and failures never lose or corrupt a byte. */

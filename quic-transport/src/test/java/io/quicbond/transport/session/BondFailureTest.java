@@ -60,7 +60,7 @@ class BondFailureTest {
                 client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
             }
             assertTrue(client.awaitUplinks(3, Duration.ofSeconds(20)));
-            CompletableFuture<byte[]> sinkHash = LoopbackBond.hashingSink(sinkServer);
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
             byte[] data = LoopbackBond.randomBytes(30 << 20, 7);
             TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
             try (OutputStream out = flow.output()) {
@@ -68,7 +68,7 @@ class BondFailureTest {
                 relays.get(0).blackhole(true);
                 out.write(data, data.length / 3, data.length - data.length / 3);
             }
-            assertArrayEquals(LoopbackBond.sha256(data), sinkHash.get(90, TimeUnit.SECONDS));
+            sinkHash.get(90, TimeUnit.SECONDS).assertIs(data);
             assertTrue(events.stream().anyMatch(e -> e.startsWith("uplink link0 suspect")), events.toString());
             client.close();
         } finally {
@@ -171,14 +171,14 @@ class BondFailureTest {
                 client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
             }
             assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
-            CompletableFuture<byte[]> sinkHash = LoopbackBond.hashingSink(sinkServer);
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
             byte[] data = LoopbackBond.randomBytes(5 << 20, 11);
             TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
             relays.get(1).blackhole(true);
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }
-            assertArrayEquals(LoopbackBond.sha256(data), sinkHash.get(60, TimeUnit.SECONDS));
+            sinkHash.get(60, TimeUnit.SECONDS).assertIs(data);
             client.close();
         } finally {
             relays.forEach(FakeBlackholeRelay::close);

@@ -101,17 +101,29 @@ final class LoopbackBond implements AutoCloseable {
         return Arrays.equals(sha256(a), sha256(b));
     }
 
-    /** A sink that hashes everything it receives on one connection. */
-    static java.util.concurrent.CompletableFuture<byte[]> hashingSink(java.net.ServerSocket server) {
+    /** What a {@link #hashingSink} read from the one connection it accepted. */
+    record Received(long bytes, byte[] sha256, java.net.SocketAddress from) {
+        /** Fails with the byte count and the sender's address when {@code expected} is not what arrived. */
+        void assertIs(byte[] expected) throws Exception {
+            org.junit.jupiter.api.Assertions.assertEquals(expected.length, bytes, "bytes received from " + from);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(LoopbackBond.sha256(expected), sha256,
+                    "SHA-256 of the " + bytes + " bytes received from " + from);
+        }
+    }
+
+    /** A sink that counts and hashes everything it receives on one connection. */
+    static java.util.concurrent.CompletableFuture<Received> hashingSink(java.net.ServerSocket server) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try (java.net.Socket s = server.accept(); java.io.InputStream in = s.getInputStream()) {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
                 byte[] buf = new byte[65536];
+                long total = 0;
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     md.update(buf, 0, n);
+                    total += n;
                 }
-                return md.digest();
+                return new Received(total, md.digest(), s.getRemoteSocketAddress());
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }

@@ -65,13 +65,13 @@ class SchedulerPoliciesTest {
     void failoverKeepsTheBackupIdleWhileThePrimaryIsUp(EngineUnderTest engine) throws Exception {
         try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
             long backupBefore = rig.relays().get(1).bytesUp();
-            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
+            CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 21);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }
-            assertArrayEquals(LoopbackBond.sha256(data), hash.get(60, TimeUnit.SECONDS));
+            hash.get(60, TimeUnit.SECONDS).assertIs(data);
             long backupBytes = rig.relays().get(1).bytesUp() - backupBefore;
             // Only control copies (OPEN) and probes: far below the 10 MB the primary carried.
             assertTrue(backupBytes < 200_000, "backup carried " + backupBytes + " bytes");
@@ -84,7 +84,7 @@ class SchedulerPoliciesTest {
     @Timeout(90)
     void failoverMovesToTheBackupWhenThePrimaryDies(EngineUnderTest engine) throws Exception {
         try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
-            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
+            CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 22);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             try (OutputStream out = flow.output()) {
@@ -92,7 +92,7 @@ class SchedulerPoliciesTest {
                 rig.relays().get(0).blackhole(true);
                 out.write(data, data.length / 2, data.length - data.length / 2);
             }
-            assertArrayEquals(LoopbackBond.sha256(data), hash.get(60, TimeUnit.SECONDS));
+            hash.get(60, TimeUnit.SECONDS).assertIs(data);
             assertTrue(rig.relays().get(1).bytesUp() > 4_000_000, "backup took over");
         }
     }
@@ -102,7 +102,7 @@ class SchedulerPoliciesTest {
     @Timeout(120)
     void aLinkCutAndRestoredMidTransferCarriesTrafficAgain(EngineUnderTest engine) throws Exception {
         try (Rig rig = rig(engine, Policy.AGGREGATE, true, true)) {
-            CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
+            CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             FakeBlackholeRelay flaky = rig.relays().get(0);
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
@@ -138,7 +138,8 @@ class SchedulerPoliciesTest {
                     out.write(block);
                 }
             }
-            assertArrayEquals(sent.digest(), hash.get(90, TimeUnit.SECONDS), "no byte lost across the cut");
+            LoopbackBond.Received received = hash.get(90, TimeUnit.SECONDS);
+            assertArrayEquals(sent.digest(), received.sha256(), "no byte lost across the cut: " + received.bytes() + " bytes from " + received.from());
             assertTrue(reusedAfterMillis >= 0, "the restored link never carried another megabyte in 20 s");
             System.out.println("restored link carried 1 MB again " + reusedAfterMillis + " ms after it came back");
         }
@@ -298,12 +299,12 @@ class SchedulerPoliciesTest {
     }
 
     private static void upload(Rig rig, byte[] data) throws Exception {
-        CompletableFuture<byte[]> hash = LoopbackBond.hashingSink(rig.sink());
+        CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
         TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
         try (OutputStream out = flow.output()) {
             out.write(data);
         }
-        assertArrayEquals(LoopbackBond.sha256(data), hash.get(90, TimeUnit.SECONDS));
+        hash.get(90, TimeUnit.SECONDS).assertIs(data);
     }
 
     /** Reads {@code size} bytes that a local server writes, through the bond, and checks their hash. */
