@@ -15,7 +15,7 @@ import java.util.List;
  *                               "quic_rtt_ms": 40.2, "loss_percent": 0.1, "bytes_sent": 123, "bytes_received": 456,
  *                               "send_rate": 1000.0, "receive_rate": 2000.0, "unacked_bytes": 0,
  *                               "min_rtt_ms": 40.1, "delivery_rate": 4800000.0, "backlog_limit": 645000,
- *                               "pacing_rate": 4750000.0 } ] },
+ *                               "pacing_rate": 4750000.0, "cwnd_bytes": 250000 } ] },
  *   "configured": [ { "name": "lte0", "server": "…", "state": "connected", "last_error": null, "connects": 1 } ],
  *   "ingress": { "socks5": "127.0.0.1:1080", "http": "127.0.0.1:8080",
  *                "forwards": [ { "protocol": "tcp", "listen": "127.0.0.1:2222", "to": "host:22" } ],

@@ -24,7 +24,7 @@ import java.util.List;
  *                    "quic_rtt_ms": 40.9, "loss_percent": 0.1, "bytes_sent": 123456, "bytes_received": 7890,
  *                    "send_bytes_per_s": 250000.0, "receive_bytes_per_s": 12000.0, "unacked_bytes": 0,
  *                    "min_rtt_ms": 40.1, "delivery_rate": 4800000.0, "backlog_limit": 645000,
- *                    "pacing_rate": 4750000.0 } ]
+ *                    "pacing_rate": 4750000.0, "cwnd_bytes": 250000 } ]
  *   } ]
  * }
  * }</pre>

@@ -64,6 +64,63 @@ class PacingControllerTest {
     }
 
     @Test
+    void aDipFromAStartupQueueIsUndoneWithinHalfASecondOnceTheQueueIsGone() {
+        // A transfer's first, unpaced burst queues for a few steps and pulls the correction to about two thirds.
+        PacingController pacing = new PacingController();
+        for (int i = 0; i < 4; i++) {
+            pacing.update(5e6, 40 * MS, 40 * MS, true);
+        }
+        assertTrue(pacing.correction() < 0.7, "correction " + pacing.correction());
+        for (int i = 0; i < 5; i++) {
+            pacing.update(5e6, 40 * MS, 0, true);
+        }
+        assertTrue(pacing.correction() > 0.9, "after 5 steps without a queue: " + pacing.correction());
+        // With a queue still at the target the correction holds: the recovery needs an emptier queue.
+        PacingController held = new PacingController();
+        for (int i = 0; i < 4; i++) {
+            held.update(5e6, 40 * MS, 40 * MS, true);
+        }
+        double dipped = held.correction();
+        held.update(5e6, 40 * MS, PacingController.targetQueueNanos(40 * MS), true);
+        assertEquals(dipped, held.correction(), 1e-9);
+    }
+
+    @Test
+    void aNewUplinkReachesItsLinkRateWithinHalfASecondAndThenLeavesStartup() {
+        // The engine's estimate is what the uplink delivered in the last step: at most what it was paced at.
+        PacingController pacing = new PacingController();
+        double capacity = 5e6;
+        double estimate = 0.5e6;
+        double queueBytes = 0;
+        int reachedAt = -1;
+        for (int i = 0; i < 40; i++) {
+            long queueNanos = (long) (queueBytes / capacity * 1e9);
+            double rate = pacing.update(estimate, 40 * MS, queueNanos, true);
+            queueBytes = Math.max(0, queueBytes + (rate - capacity) * 0.1);
+            estimate = Math.min(rate, capacity);
+            if (reachedAt < 0 && estimate >= 0.9 * capacity) {
+                reachedAt = i;
+            }
+        }
+        assertTrue(reachedAt >= 0 && reachedAt <= 5, "reached 90 % of the link at step " + reachedAt);
+        assertTrue(!pacing.inStartup(), "startup ended");
+        assertTrue(queueBytes / capacity * 1e3 < 3 * PacingController.targetQueueNanos(40 * MS) / 1e6,
+                "queue after startup " + queueBytes / capacity * 1e3 + " ms");
+    }
+
+    @Test
+    void startupEndsWhenTheEstimateStopsGrowingForThreeRtts() {
+        PacingController pacing = new PacingController();
+        int steps = 0;
+        while (pacing.inStartup() && steps < 100) {
+            pacing.update(1e6, 200 * MS, 0, true);
+            steps++;
+        }
+        assertEquals(1 + PacingController.startupPatienceSteps(200 * MS), steps);
+        assertEquals(6, PacingController.startupPatienceSteps(200 * MS), "3 RTTs of 200 ms in 100-ms steps");
+    }
+
+    @Test
     void theCorrectionStaysWithinItsBounds() {
         PacingController pacing = new PacingController();
         for (int i = 0; i < 500; i++) {
