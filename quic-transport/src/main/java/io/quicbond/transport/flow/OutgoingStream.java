@@ -422,7 +422,9 @@ public final class OutgoingStream {
                     if (r.start > acked || r.end <= acked) {
                         continue;
                     }
-                    long late = nowNanos - r.sentNanos - deadline.nanos(e.getKey(), r.bytesAhead);
+                    long age = nowNanos - r.sentNanos;
+                    long due = deadline.nanos(e.getKey(), r.bytesAhead);
+                    long late = age > due ? age - due : -1; // how far past its deadline, -1 when not yet
                     boolean reported = r.arrived(delivered);
                     // An unreported range on the fastest path stays: its own QUIC stream repairs it soonest.
                     if ((!reported && late > 0 && e.getKey() != fastest)

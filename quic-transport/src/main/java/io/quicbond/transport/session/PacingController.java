@@ -47,7 +47,8 @@ final class PacingController {
     static final double STARTUP_GROWTH = 1.25;
 
     private double correction = 1.0;
-    private boolean startup = true;
+    /** Written by the housekeeping thread, read by the uplink's writer too ({@link Uplink#inflightLimit}). */
+    private volatile boolean startup = true;
     private double startupBest;
     private int startupFlatSteps;
 

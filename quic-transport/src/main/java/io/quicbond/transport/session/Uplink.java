@@ -461,19 +461,20 @@ public final class Uplink implements UplinkView, PathAccount {
         long byRate = (long) (rate * (WINDOW_RTTS * rtt.minNanos() + WINDOW_SLACK_NANOS) / 1e9);
         long limit = Math.max(MIN_INFLIGHT_BYTES, byRate);
         long cwnd = link.recentStats().cwndBytes();
-        if (cwnd > 0) {
+        if (cwnd > 0 && pacing.inStartup()) {
             limit = Math.min(limit, Math.max(CWND_LIMIT_FACTOR * cwnd, 2L * CHUNK_BYTES));
         }
         return limit;
     }
 
     /**
-     * The backlog limit is also at most this many of the engine's congestion windows: QUIC sends no more than a
-     * window per RTT, so bytes beyond one more window only wait in the uplink's stream, given to this uplink for
-     * good. It binds while a connection starts (or restarts after a loss) with a small window: at the start of a
-     * transfer a 10 Mbit/s uplink with a 200 ms RTT took half a megabyte it needed a second to deliver, its
-     * 50-ms buffer dropped most of the burst, and the flow delivered 0.8 MB in its first second on 70 Mbit/s
-     * of links. In steady state the window (BBR: about two path holds) is above the rate limit.
+     * While a new uplink is in its startup ({@link PacingController}), the backlog limit is also at most this many
+     * of the engine's congestion windows: QUIC sends no more than a window per RTT, so bytes beyond one more window
+     * only wait in the uplink's stream, given to this uplink for good. At the start of a transfer a 10 Mbit/s
+     * uplink with a 200 ms RTT had taken half a megabyte it needed a second to deliver, its 50-ms buffer dropped
+     * most of the burst, and the flow delivered 0.8 MB in its first second on 70 Mbit/s of links. Only then: on a
+     * lossy link the window shrinks at every loss while the far end's stream holds what follows the hole, and a
+     * limit that followed it left that uplink idle through each repair.
      */
     static final long CWND_LIMIT_FACTOR = 2;
 
