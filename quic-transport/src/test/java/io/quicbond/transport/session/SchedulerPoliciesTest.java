@@ -139,7 +139,8 @@ class SchedulerPoliciesTest {
                 }
             }
             LoopbackBond.Received received = hash.get(90, TimeUnit.SECONDS);
-            assertArrayEquals(sent.digest(), received.sha256(), "no byte lost across the cut: " + received.bytes() + " bytes from " + received.from());
+            assertArrayEquals(sent.digest(), received.sha256(),
+                    "no byte lost across the cut: " + received.bytes() + " bytes from " + received.from());
             assertTrue(reusedAfterMillis >= 0, "the restored link never carried another megabyte in 20 s");
             System.out.println("restored link carried 1 MB again " + reusedAfterMillis + " ms after it came back");
         }
