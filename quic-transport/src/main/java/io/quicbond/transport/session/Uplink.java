@@ -478,6 +478,17 @@ public final class Uplink implements UplinkView, PathAccount {
      */
     static final long CWND_LIMIT_FACTOR = 2;
 
+    /** Paths with a minimum RTT below this (loopback, a LAN) are not paced when the engine has no rate estimate. */
+    static final long LOCAL_PATH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /**
+     * Whether an uplink is paced: always when the engine estimates its delivery rate; otherwise unless its path is
+     * local (minimum RTT below {@link #LOCAL_PATH_NANOS}; {@code minRttNanos} -1 when not measured yet).
+     */
+    static boolean paced(double engineDeliveryRate, long minRttNanos) {
+        return engineDeliveryRate > 0 || minRttNanos < 0 || minRttNanos >= LOCAL_PATH_NANOS;
+    }
+
     /** A pacer's burst: this long at its rate, at least one chunk. */
     private static final long PACING_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long PACING_MIN_BURST_BYTES = CHUNK_BYTES + 64;
@@ -485,6 +496,15 @@ public final class Uplink implements UplinkView, PathAccount {
 
     /** Sets the pacer (housekeeping, every probe interval); see {@link PacingController}. */
     void repace(boolean busy) {
+        if (!paced(engineDeliveryRate, rtt.hasSample() ? rtt.minNanos() : -1)) {
+            // Without the engine's own estimate (kwik) the rate paced at is the bond's measure of what it sent,
+            // and on a path this short the RTT moves with the CPU (kwik's own queues on a busy machine), not with
+            // a bottleneck's buffer: pacing by the two spiralled down, on loopback kwik fell from 134 to
+            // 45 Mbit/s through one uplink. quiche keeps its pacing there: unpaced, its bursts overflowed the
+            // loopback sockets' buffers and downloads fell from 1 Gbit/s to 0.24.
+            pacer = RateCap.NONE;
+            return;
+        }
         long queue = currentRttNanos() - rtt.minNanos();
         double rate = pacing.update(deliveryRate(), rtt.minNanos(), queue, busy);
         long bits = (long) (rate * 8);

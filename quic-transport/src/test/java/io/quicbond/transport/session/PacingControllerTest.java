@@ -121,6 +121,14 @@ class PacingControllerTest {
     }
 
     @Test
+    void onlyALocalPathWithoutTheEnginesEstimateGoesUnpaced() {
+        assertTrue(Uplink.paced(5e6, 200_000), "quiche on loopback: its estimate is its own, bursts still overflow");
+        assertTrue(Uplink.paced(-1, 20 * MS), "kwik on a WAN path");
+        assertTrue(Uplink.paced(-1, -1), "kwik before the first RTT sample");
+        assertTrue(!Uplink.paced(-1, 200_000), "kwik on loopback: the RTT follows the CPU, not a bottleneck");
+    }
+
+    @Test
     void theCorrectionStaysWithinItsBounds() {
         PacingController pacing = new PacingController();
         for (int i = 0; i < 500; i++) {
