@@ -460,9 +460,11 @@ public final class Uplink implements UplinkView, PathAccount {
         double rate = deliveryRate();
         long byRate = (long) (rate * (WINDOW_RTTS * rtt.minNanos() + WINDOW_SLACK_NANOS) / 1e9);
         long limit = Math.max(MIN_INFLIGHT_BYTES, byRate);
-        long cwnd = link.recentStats().cwndBytes();
-        if (cwnd > 0 && pacing.inStartup()) {
-            limit = Math.min(limit, Math.max(CWND_LIMIT_FACTOR * cwnd, 2L * CHUNK_BYTES));
+        if (pacing.inStartup()) { // asked before each chunk: read the engine's figures only while it matters
+            long cwnd = link.recentStats().cwndBytes();
+            if (cwnd > 0) {
+                limit = Math.min(limit, Math.max(CWND_LIMIT_FACTOR * cwnd, 2L * CHUNK_BYTES));
+            }
         }
         return limit;
     }

@@ -126,18 +126,22 @@ class OutgoingStreamTest {
         assertNull(s.takeChunk(alive, 40_000, false, 0));
     }
 
+    /** A stream holding {@code written} bytes whose first 10 000 went out on {@code path} at time 0. */
+    private static OutgoingStream withFirstChunkOn(FakePath path, int written, int seed) throws Exception {
+        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
+        s.write(bytes(written, seed), 0, written);
+        s.takeChunk(path, 10_000, false, 0);
+        return s;
+    }
+
     @Test
     void aLateChunkTheFarEndAlreadyHasIsNotRescued() throws Exception {
-        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath slow = new FakePath(1);
         FakePath fast = new FakePath(2);
-        s.write(bytes(20_000, 6), 0, 20_000);
-        s.takeChunk(slow, 10_000, false, 0);
+        OutgoingStream s = withFirstChunkOn(slow, 20_000, 6);
         assertEquals(10_000, s.reinjectLate(1_000_000_000L, (p, ahead) -> 1, fast), "late and not reported: rescued");
-        OutgoingStream t = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath slow2 = new FakePath(3);
-        t.write(bytes(20_000, 6), 0, 20_000);
-        t.takeChunk(slow2, 10_000, false, 0);
+        OutgoingStream t = withFirstChunkOn(slow2, 20_000, 6);
         slow2.farEndReceived = 10_000;
         assertEquals(0, t.reinjectLate(100_000_000L, (p, ahead) -> 1, fast), "reported received: left alone");
     }
@@ -145,11 +149,9 @@ class OutgoingStreamTest {
     @Test
     void aRangeReportedReceivedThatTheFlowNeverAcknowledgesGoesAgainAfterTheGrace() throws Exception {
         // A path's report can be wrong (its stream cut short or corrupt); trusting it for ever would stall the flow.
-        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath slow = new FakePath(1);
         FakePath fast = new FakePath(2);
-        s.write(bytes(20_000, 6), 0, 20_000);
-        s.takeChunk(slow, 10_000, false, 0);
+        OutgoingStream s = withFirstChunkOn(slow, 20_000, 6);
         slow.farEndReceived = 10_000;
         long deadline = 100_000_000L;
         long grace = OutgoingStream.REPORTED_BUT_UNACKED_GRACE_NANOS;
@@ -163,11 +165,9 @@ class OutgoingStreamTest {
     @Test
     void aFailedPathsReportedRangeStaysTrackedUntilTheFlowAcknowledgesIt() throws Exception {
         long grace = OutgoingStream.REPORTED_BUT_UNACKED_GRACE_NANOS;
-        OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath dead = new FakePath(1);
         FakePath alive = new FakePath(2);
-        s.write(bytes(30_000, 11), 0, 30_000);
-        s.takeChunk(dead, 10_000, false, 0);
+        OutgoingStream s = withFirstChunkOn(dead, 30_000, 11);
         s.takeChunk(alive, 10_000, false, 0);
         dead.farEndReceived = 10_000;
         assertEquals(0, s.pathFailed(dead, 1_000), "reported received: not re-sent at once");
@@ -177,10 +177,8 @@ class OutgoingStreamTest {
                 "the flow's ACK never passed it: the report was wrong");
         assertEquals(0, s.takeChunk(alive, 20_000, false, 0).offset());
 
-        OutgoingStream t = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath dead2 = new FakePath(3);
-        t.write(bytes(30_000, 11), 0, 30_000);
-        t.takeChunk(dead2, 10_000, false, 0);
+        OutgoingStream t = withFirstChunkOn(dead2, 30_000, 11);
         t.takeChunk(alive, 10_000, false, 0);
         dead2.farEndReceived = 10_000;
         t.pathFailed(dead2, 1_000);
