@@ -278,6 +278,27 @@ class OutgoingStreamTest {
     }
 
     @Test
+    void aRescuedRangeGoesOnlyOnceWhileItsCopyIsInTime() throws Exception {
+        FakePath slow = new FakePath(1);
+        FakePath mid = new FakePath(2);
+        FakePath fast = new FakePath(3);
+        OutgoingStream s = withFirstChunkOn(slow, 20_000, 12);
+        OutgoingStream.ArrivalDeadline deadline = (path, ahead) -> 100;
+        assertEquals(10_000, s.reinjectLate(200, deadline, fast));
+        assertEquals(0, s.takeChunk(fast, 20_000, false, 210).offset());
+        for (long now = 220; now < 1_000_000; now += 20_000) {
+            assertEquals(0, s.reinjectLate(now, deadline, fast), "the copy on the fastest path is left to it");
+        }
+
+        OutgoingStream t = withFirstChunkOn(slow, 20_000, 12);
+        assertEquals(10_000, t.reinjectLate(200, deadline, fast));
+        Chunk copy = t.takeChunk(mid, 20_000, false, 210); // the fastest was full: another path took it
+        assertTrue(copy.retransmission());
+        assertEquals(0, t.reinjectLate(300, deadline, fast), "the copy on the other path is not due yet");
+        assertEquals(10_000, t.reinjectLate(311, deadline, fast), "both copies overdue: once more");
+    }
+
+    @Test
     void theDeadlineOfALateChunkCountsWhatItsPathHadToCarryBeforeIt() throws Exception {
         OutgoingStream s = new OutgoingStream(1, 1 << 20, 1 << 20);
         FakePath slow = new FakePath(1);
