@@ -233,7 +233,7 @@ public final class BondClientApp implements AutoCloseable {
             }
         }
         return new UplinkSpec(u.name(), server.toSocketAddress(), bind, u.bindInterface(), tuning(u),
-                u.congestionControl(), u.mark());
+                u.congestionControl(), u.mark(), u.maxUdpPayload());
     }
 
     /** Tier, weight and caps as configured. */
@@ -244,7 +244,7 @@ public final class BondClientApp implements AutoCloseable {
     /** The spec {@code u} ran with when its interface had {@code address}. */
     private UplinkSpec specFrom(ClientConfig c, ClientConfig.Uplink u, InetAddress address) {
         UplinkSpec spec = new UplinkSpec(u.name(), c.serverFor(u).toSocketAddress(), address, u.bindInterface(), tuning(u),
-                u.congestionControl(), u.mark());
+                u.congestionControl(), u.mark(), u.maxUdpPayload());
         return budgets.exhausted(u.name()) ? spec.withTuning(spec.tuning().withPrimary(false)) : spec;
     }
 

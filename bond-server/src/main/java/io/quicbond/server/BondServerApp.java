@@ -126,7 +126,7 @@ public final class BondServerApp implements AutoCloseable {
                 config.egress().connectTimeout());
         char[] password = randomPassword();
         ServerListenSpec spec = new ServerListenSpec(listen, FrameCodec.ALPN, identity.toKeyStore(KEY_ALIAS, password),
-                KEY_ALIAS, password, config.bond().idleTimeout(), RECEIVE_WINDOW);
+                KEY_ALIAS, password, config.bond().idleTimeout(), RECEIVE_WINDOW, config.bond().maxUdpPayload());
         BondServer server = new BondServer(engine(config.engine()), spec, authenticator, egress,
                 config.bond().toSettings());
         serverRef.set(server);

@@ -53,8 +53,12 @@ import java.util.Objects;
  *       "period": "month",                   default "month"; day | week | month (local time)
  *       "reset_day": 1                       default 1; 1..28 of the month, 1..7 (Monday = 1) of the week
  *     },                                     used up: the uplink is a backup until the period ends
- *     "congestion_control": "bbr"            default: the engine's (quiche: bbr); bbr | cubic | reno; kwik has
+ *     "congestion_control": "bbr",           default: the engine's (quiche: bbr); bbr | cubic | reno; kwik has
  *                                            only reno
+ *     "max_udp_payload": 1350                default 1350; 1200..8972; the largest UDP payload either way on
+ *                                            this uplink (quiche; the server sends no more than this either).
+ *                                            1472 where the whole path carries 1500-byte IPv4 packets: fewer
+ *                                            packets, less CPU; too large for the path and the uplink stalls
  *   } ],                                     (budget use is kept across restarts in a state file; see
  *                                            bond-client run --state-file)
  *   "socks5": {                              optional; absent = no SOCKS5 ingress
@@ -166,10 +170,22 @@ public record ClientConfig(Server server, String user, String secret, String eng
      * @param budget            data budget; null = none
      * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (quiche: bbr; kwik: reno only)
      * @param mark              SO_MARK of the uplink's socket, for {@code ip rule fwmark M table T} per WAN; 0 = none
+     * @param maxUdpPayload     largest UDP payload either way on this uplink
      */
     public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
                          boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
-                         String congestionControl, long mark) {
+                         String congestionControl, long mark, int maxUdpPayload) {
+        /** The default largest UDP payload: fits PPPoE, LTE and most tunnels. */
+        public static final int DEFAULT_MAX_UDP_PAYLOAD = 1350;
+
+        /** With the default UDP payload size. */
+        public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
+                      boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
+                      String congestionControl, long mark) {
+            this(name, bindAddress, bindInterface, server, primary, enabled, weight, upBitsPerSecond, downBitsPerSecond,
+                    budget, congestionControl, mark, DEFAULT_MAX_UDP_PAYLOAD);
+        }
+
         /** With no socket mark. */
         public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
                       boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
@@ -180,7 +196,8 @@ public record ClientConfig(Server server, String user, String secret, String eng
 
         /** An enabled uplink with default weight, no caps, no budget and the engine's congestion control. */
         public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary) {
-            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null, 0);
+            this(name, bindAddress, bindInterface, server, primary, true, 1.0, 0, 0, null, null, 0,
+                    DEFAULT_MAX_UDP_PAYLOAD);
         }
     }
 

@@ -70,11 +70,12 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record UplinkFile(String name, String bindAddress, @JsonProperty("interface") String bindInterface, String server,
                       Boolean primary, Boolean enabled, Double weight, Double maxUpMbit, Double maxDownMbit,
-                      BudgetFile budget, String congestionControl, Long mark) {
+                      BudgetFile budget, String congestionControl, Long mark, Integer maxUdpPayload) {
         UplinkFile withDefaults() {
             return new UplinkFile(name, bindAddress, bindInterface, server, or(primary, DEFAULT_PRIMARY),
                     or(enabled, true), or(weight, DEFAULT_WEIGHT), or(maxUpMbit, 0.0), or(maxDownMbit, 0.0),
-                    budget == null ? null : budget.withDefaults(), congestionControl, or(mark, 0L));
+                    budget == null ? null : budget.withDefaults(), congestionControl, or(mark, 0L),
+                    or(maxUdpPayload, ClientConfig.Uplink.DEFAULT_MAX_UDP_PAYLOAD));
         }
     }
 
@@ -190,7 +191,7 @@ record ConfigFile(ServerFile server, String user, String secret, String engine, 
                     u.weight(), u.upBitsPerSecond() / 1e6, u.downBitsPerSecond() / 1e6,
                     u.budget() == null ? null : new BudgetFile(u.budget().bytes() / 1e9,
                             u.budget().period().name().toLowerCase(Locale.ROOT), u.budget().resetDay()),
-                    u.congestionControl(), u.mark() == 0 ? null : u.mark()));
+                    u.congestionControl(), u.mark() == 0 ? null : u.mark(), u.maxUdpPayload()));
         }
         Socks5File socks5 = null;
         if (c.socks5() != null) {

@@ -16,6 +16,7 @@ import io.quicbond.transport.net.IpLiterals;
 import io.quicbond.client.rules.PolicyRule;
 import io.quicbond.client.rules.PortRanges;
 import io.quicbond.transport.Destination;
+import io.quicbond.transport.engine.ClientLinkSpec;
 import io.quicbond.transport.scheduler.Policy;
 import io.quicbond.transport.tls.CertificatePin;
 import java.net.Inet4Address;
@@ -289,8 +290,13 @@ final class ConfigValidator {
             }
             range(path + ".mark", u.mark(), 0, 0xFFFF_FFFFL);
             long mark = u.mark() >= 0 && u.mark() <= 0xFFFF_FFFFL ? u.mark() : 0;
+            range(path + ".max_udp_payload", u.maxUdpPayload(), ClientLinkSpec.MIN_UDP_PAYLOAD,
+                    ClientLinkSpec.MAX_UDP_PAYLOAD);
+            int payload = u.maxUdpPayload() >= ClientLinkSpec.MIN_UDP_PAYLOAD
+                    && u.maxUdpPayload() <= ClientLinkSpec.MAX_UDP_PAYLOAD ? u.maxUdpPayload()
+                    : ClientConfig.Uplink.DEFAULT_MAX_UDP_PAYLOAD;
             out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
-                    weight, up, down, budget, cc, mark));
+                    weight, up, down, budget, cc, mark, payload));
         }
         return out;
     }

@@ -335,7 +335,8 @@ class ClientConfigTest {
                   { "name": "g", "budget": { "gigabytes": 1, "period": "year" } },
                   { "name": "h", "budget": { "gigabytes": 1, "reset_day": 29 } },
                   { "name": "i", "budget": { "gigabytes": 1, "period": "week", "reset_day": 0 } },
-                  { "name": "j", "congestion_control": "vegas" } ]""");
+                  { "name": "j", "congestion_control": "vegas" }, { "name": "k", "max_udp_payload": 1199 },
+                  { "name": "l", "max_udp_payload": 9000 } ]""");
         assertEquals(List.of(
                 "client.json: uplinks[0].weight: must be within 0.01..100, got 0.0",
                 "client.json: uplinks[1].weight: must be within 0.01..100, got 101.0",
@@ -346,8 +347,18 @@ class ClientConfigTest {
                 "client.json: uplinks[6].budget.period: unknown period 'year' (day, week, month)",
                 "client.json: uplinks[7].budget.reset_day: must be 1..28 for a month, got 29",
                 "client.json: uplinks[8].budget.reset_day: must be 1..7 for a week, got 0",
-                "client.json: uplinks[9].congestion_control: must be bbr, cubic or reno, got 'vegas'"),
+                "client.json: uplinks[9].congestion_control: must be bbr, cubic or reno, got 'vegas'",
+                "client.json: uplinks[10].max_udp_payload: must be 1200..8972, got 1199",
+                "client.json: uplinks[11].max_udp_payload: must be 1200..8972, got 9000"),
                 problems(json));
+    }
+
+    @Test
+    void theUdpPayloadSizeIsPerUplinkAnd1350ByDefault() throws Exception {
+        ClientConfig c = parse(minimalReplacing("[ { \"name\": \"wan0\" } ]",
+                "[ { \"name\": \"wan0\", \"max_udp_payload\": 1472 }, { \"name\": \"wan1\" } ]"));
+        assertEquals(1472, c.uplinks().get(0).maxUdpPayload());
+        assertEquals(1350, c.uplinks().get(1).maxUdpPayload());
     }
 
     @Test

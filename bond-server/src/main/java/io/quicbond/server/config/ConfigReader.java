@@ -112,7 +112,7 @@ final class ConfigReader {
             ServerConfigJson.BondJson b = filled.bond();
             ServerConfig.Bond bond = new ServerConfig.Bond(b.flowWindowBytes(), b.flowSendBufferBytes(),
                     b.maxFlowsPerSession(), Duration.ofSeconds(b.udpIdleTimeoutS()),
-                    Duration.ofSeconds(b.sessionGraceS()), Duration.ofSeconds(b.idleTimeoutS()));
+                    Duration.ofSeconds(b.sessionGraceS()), Duration.ofSeconds(b.idleTimeoutS()), b.maxUdpPayload());
             ServerConfigJson.VlessJson v = filled.vless();
             List<ServerConfig.VlessListener> listeners = new ArrayList<>();
             for (int i = 0; i < v.listeners().size(); i++) {
@@ -150,7 +150,8 @@ final class ConfigReader {
                 new ServerConfigJson.EgressJson(strings(e.allow()), strings(e.deny()), e.denyPorts(),
                         e.connectTimeout().toMillis()),
                 new ServerConfigJson.BondJson(b.flowWindowBytes(), b.flowSendBufferBytes(), b.maxFlowsPerSession(),
-                        b.udpIdleTimeout().toSeconds(), b.sessionGrace().toSeconds(), b.idleTimeout().toSeconds()),
+                        b.udpIdleTimeout().toSeconds(), b.sessionGrace().toSeconds(), b.idleTimeout().toSeconds(),
+                        b.maxUdpPayload()),
                 config.loginFailuresPerMinute(),
                 new ServerConfigJson.VlessJson(config.vless().listeners().stream()
                         .map(l -> new ServerConfigJson.VlessListenerJson(l.listen().toString(), l.users(), l.mptcp()))

@@ -4,6 +4,7 @@ import io.quicbond.server.egress.Cidr;
 import io.quicbond.server.egress.EgressPolicy;
 import io.quicbond.server.users.LoginThrottle;
 import io.quicbond.server.users.UserStore;
+import io.quicbond.transport.engine.ClientLinkSpec;
 import io.quicbond.transport.session.BondSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import java.util.Set;
  *   "status_public": false,
  *   "egress": { "allow": [], "deny": [], "deny_ports": [], "connect_timeout_ms": 10000 },
  *   "bond": { "flow_window_bytes": 16777216, "flow_send_buffer_bytes": 16777216, "max_flows_per_session": 4096,
- *             "udp_idle_timeout_s": 60, "session_grace_s": 60, "idle_timeout_s": 30 },
+ *             "udp_idle_timeout_s": 60, "session_grace_s": 60, "idle_timeout_s": 30, "max_udp_payload": 1350 },
  *   "login_failures_per_minute": 20,
  *   "vless": { "listeners": [ { "listen": "0.0.0.0:16384", "users": [], "mptcp": true } ],
  *              "header_timeout_ms": 10000, "udp_idle_timeout_s": 300 }
@@ -255,9 +256,12 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
      *                             default 60
      * @param idleTimeout          QUIC idle timeout of each uplink connection; {@code idle_timeout_s}, 1..3600,
      *                             default 30
+     * @param maxUdpPayload        largest UDP payload sent to a client (quiche engine); each uplink still gets no
+     *                             more than its client asks for (the client's {@code max_udp_payload}, 1350 unless
+     *                             set there); {@code max_udp_payload}, 1200..8972, default 1350
      */
     public record Bond(long flowWindowBytes, long flowSendBufferBytes, int maxFlowsPerSession,
-                       Duration udpIdleTimeout, Duration sessionGrace, Duration idleTimeout) {
+                       Duration udpIdleTimeout, Duration sessionGrace, Duration idleTimeout, int maxUdpPayload) {
 
         public static final long DEFAULT_FLOW_WINDOW_BYTES = 16 << 20;
         public static final long DEFAULT_FLOW_SEND_BUFFER_BYTES = 16 << 20;
@@ -265,6 +269,7 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
         public static final int DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
         public static final int DEFAULT_SESSION_GRACE_S = 60;
         public static final int DEFAULT_IDLE_TIMEOUT_S = 30;
+        public static final int DEFAULT_MAX_UDP_PAYLOAD = 1350;
 
         public Bond {
             FieldException.range("bond.flow_window_bytes", flowWindowBytes, 65_536, 1 << 30);
@@ -276,12 +281,14 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
             FieldException.range("bond.session_grace_s", sessionGrace.toSeconds(), 0, 86_400);
             FieldException.check(idleTimeout != null, "bond.idle_timeout_s", "is missing");
             FieldException.range("bond.idle_timeout_s", idleTimeout.toSeconds(), 1, 3600);
+            FieldException.range("bond.max_udp_payload", maxUdpPayload, ClientLinkSpec.MIN_UDP_PAYLOAD,
+                    ClientLinkSpec.MAX_UDP_PAYLOAD);
         }
 
         public static Bond defaults() {
             return new Bond(DEFAULT_FLOW_WINDOW_BYTES, DEFAULT_FLOW_SEND_BUFFER_BYTES, DEFAULT_MAX_FLOWS_PER_SESSION,
                     Duration.ofSeconds(DEFAULT_UDP_IDLE_TIMEOUT_S), Duration.ofSeconds(DEFAULT_SESSION_GRACE_S),
-                    Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_S));
+                    Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_S), DEFAULT_MAX_UDP_PAYLOAD);
         }
 
         /** {@link BondSettings#defaults()} with this record's values. */

@@ -47,9 +47,9 @@ record ServerConfigJson(String listen, String publicAddress, String engine, Stri
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"flow_window_bytes", "flow_send_buffer_bytes", "max_flows_per_session", "udp_idle_timeout_s",
-            "session_grace_s", "idle_timeout_s"})
+            "session_grace_s", "idle_timeout_s", "max_udp_payload"})
     record BondJson(Long flowWindowBytes, Long flowSendBufferBytes, Integer maxFlowsPerSession,
-                    Long udpIdleTimeoutS, Long sessionGraceS, Long idleTimeoutS) {
+                    Long udpIdleTimeoutS, Long sessionGraceS, Long idleTimeoutS, Integer maxUdpPayload) {
 
         BondJson withDefaults() {
             return new BondJson(or(flowWindowBytes, ServerConfig.Bond.DEFAULT_FLOW_WINDOW_BYTES),
@@ -57,7 +57,8 @@ record ServerConfigJson(String listen, String publicAddress, String engine, Stri
                     or(maxFlowsPerSession, ServerConfig.Bond.DEFAULT_MAX_FLOWS_PER_SESSION),
                     or(udpIdleTimeoutS, (long) ServerConfig.Bond.DEFAULT_UDP_IDLE_TIMEOUT_S),
                     or(sessionGraceS, (long) ServerConfig.Bond.DEFAULT_SESSION_GRACE_S),
-                    or(idleTimeoutS, (long) ServerConfig.Bond.DEFAULT_IDLE_TIMEOUT_S));
+                    or(idleTimeoutS, (long) ServerConfig.Bond.DEFAULT_IDLE_TIMEOUT_S),
+                    or(maxUdpPayload, ServerConfig.Bond.DEFAULT_MAX_UDP_PAYLOAD));
         }
     }
 
@@ -81,7 +82,7 @@ record ServerConfigJson(String listen, String publicAddress, String engine, Stri
                 or(usersFile, ServerConfig.DEFAULT_USERS_FILE), or(serverName, ServerConfig.DEFAULT_SERVER_NAME),
                 or(statusListen, ServerConfig.DEFAULT_STATUS_LISTEN), or(statusPublic, false),
                 or(egress, new EgressJson(null, null, null, null)).withDefaults(),
-                or(bond, new BondJson(null, null, null, null, null, null)).withDefaults(),
+                or(bond, new BondJson(null, null, null, null, null, null, null)).withDefaults(),
                 or(loginFailuresPerMinute, ServerConfig.DEFAULT_LOGIN_FAILURES_PER_MINUTE),
                 or(vless, new VlessJson(null, null, null)).withDefaults());
     }

@@ -6,7 +6,6 @@ import io.quicbond.transport.scheduler.Policy;
 import io.quicbond.transport.session.BondClient;
 import io.quicbond.transport.session.BondSettings;
 import io.quicbond.transport.session.SessionStatus;
-import io.quicbond.transport.session.UplinkSpec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -62,15 +61,14 @@ public final class BenchClientMain {
             if (o.containsKey("links")) {
                 for (String link : o.get("links").split(",")) {
                     String[] nameAndPort = link.split("=");
-                    bond.addUplink(new UplinkSpec(nameAndPort[0],
-                            new InetSocketAddress(loopback, Integer.parseInt(nameAndPort[1])), loopback, null, true));
+                    bond.addUplink(BondFixture.uplink(nameAndPort[0],
+                            new InetSocketAddress(loopback, Integer.parseInt(nameAndPort[1])), loopback));
                     count++;
                 }
             } else {
                 count = Integer.parseInt(o.getOrDefault("uplinks", "1"));
                 for (int i = 0; i < count; i++) {
-                    bond.addUplink(new UplinkSpec("link" + i, new InetSocketAddress(loopback, port), loopback, null,
-                            true));
+                    bond.addUplink(BondFixture.uplink("link" + i, new InetSocketAddress(loopback, port), loopback));
                 }
             }
             if (!bond.awaitUplinks(count, Duration.ofSeconds(30))) {

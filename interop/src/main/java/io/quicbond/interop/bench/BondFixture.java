@@ -9,9 +9,12 @@ import io.quicbond.transport.session.BondClient;
 import io.quicbond.transport.session.BondServer;
 import io.quicbond.transport.session.BondSettings;
 import io.quicbond.transport.session.SessionAuthenticator;
+import io.quicbond.transport.session.UplinkSpec;
+import io.quicbond.transport.session.UplinkTuning;
 import io.quicbond.transport.tls.CertificatePin;
 import io.quicbond.transport.tls.ServerIdentity;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -53,7 +56,7 @@ public final class BondFixture {
     public static Server startServer(InetSocketAddress listen, BondSettings settings) throws IOException {
         ServerIdentity identity = ServerIdentity.generate(List.of("localhost", "127.0.0.1"));
         ServerListenSpec spec = new ServerListenSpec(listen, FrameCodec.ALPN, identity.toKeyStore("bond", KEY_PASSWORD),
-                "bond", KEY_PASSWORD, Duration.ofSeconds(30), RECEIVE_WINDOW);
+                "bond", KEY_PASSWORD, Duration.ofSeconds(30), RECEIVE_WINDOW, udpPayload());
         SocketEgress egress = new SocketEgress(EgressPolicy.parse(List.of("127.0.0.0/8"), List.of(), List.of()));
         BondServer server = new BondServer(engine(), spec, BondFixture::authenticate, egress, settings);
         server.start();
@@ -74,6 +77,19 @@ public final class BondFixture {
     static io.quicbond.transport.engine.QuicEngine engine() {
         return io.quicbond.transport.engine.QuicEngines.create(
                 System.getProperty("quicbond.engine", io.quicbond.transport.engine.QuicEngines.DEFAULT));
+    }
+
+    /**
+     * The largest UDP payload of the benchmark's connections, both ends: system property {@code quicbond.udpPayload}
+     * (passed with --java-opt, as the engine is); 0, the engine's default, when unset.
+     */
+    static int udpPayload() {
+        return Integer.getInteger("quicbond.udpPayload", 0);
+    }
+
+    /** A loopback uplink of the benchmark, with the benchmark's UDP payload size. */
+    static UplinkSpec uplink(String name, InetSocketAddress server, InetAddress bind) {
+        return new UplinkSpec(name, server, bind, null, UplinkTuning.DEFAULT, null, 0, udpPayload());
     }
 
     static Optional<SessionAuthenticator.AuthenticatedUser> authenticate(String user, byte[] secret,

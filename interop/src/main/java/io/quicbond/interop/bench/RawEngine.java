@@ -43,7 +43,7 @@ public final class RawEngine {
     public static Server startServer(InetSocketAddress listen) throws IOException {
         ServerIdentity identity = ServerIdentity.generate(java.util.List.of("localhost", "127.0.0.1"));
         ServerListenSpec spec = new ServerListenSpec(listen, RawKwik.ALPN, identity.toKeyStore("bench", KEY_PASSWORD),
-                "bench", KEY_PASSWORD, Duration.ofSeconds(30), BondFixture.RECEIVE_WINDOW);
+                "bench", KEY_PASSWORD, Duration.ofSeconds(30), BondFixture.RECEIVE_WINDOW, BondFixture.udpPayload());
         QuicEngine engine = BondFixture.engine();
         QuicListener listener = engine.listen(spec, link -> link.onPeerStream(stream ->
                 Thread.ofVirtual().name("raw-engine-stream").start(() -> serve(stream))));
@@ -63,7 +63,7 @@ public final class RawEngine {
     public static Duplex connect(InetSocketAddress server, String pin) throws IOException {
         ClientLinkSpec spec = new ClientLinkSpec(server, null, null, RawKwik.ALPN,
                 CertificatePin.pinningTrustManager(CertificatePin.parse(pin)), "localhost", Duration.ofSeconds(5),
-                Duration.ofSeconds(30), BondFixture.RECEIVE_WINDOW);
+                Duration.ofSeconds(30), BondFixture.RECEIVE_WINDOW, null, null, BondFixture.udpPayload());
         QuicLink link = BondFixture.engine().connect(spec);
         LinkStream stream = link.openStream();
         return Duplex.of(stream.input(), stream.output(), () -> link.close(0, "done"));

@@ -23,11 +23,22 @@ import javax.net.ssl.X509TrustManager;
  *                       default. An engine that lacks the named one uses its own and logs it once.
  * @param placement      SO_MARK and device of the UDP socket (both engines apply it); {@link SocketPlacement#NONE}
  *                       by default
+ * @param maxUdpPayload  the largest UDP payload this connection sends, and asks the server to send (the QUIC
+ *                       max_udp_payload_size transport parameter); 0 = the engine's default. Only quiche applies it.
  */
 public record ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
                              X509TrustManager trustManager, String serverName, Duration connectTimeout,
                              Duration idleTimeout, long receiveWindow, String congestionControl,
-                             SocketPlacement placement) {
+                             SocketPlacement placement, int maxUdpPayload) {
+
+    /** With the engine's default UDP payload size. */
+    public ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
+                          X509TrustManager trustManager, String serverName, Duration connectTimeout,
+                          Duration idleTimeout, long receiveWindow, String congestionControl,
+                          SocketPlacement placement) {
+        this(server, bindAddress, bindInterface, alpn, trustManager, serverName, connectTimeout, idleTimeout,
+                receiveWindow, congestionControl, placement, 0);
+    }
 
     /** With no mark and no device binding. */
     public ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, String bindInterface, String alpn,
@@ -52,5 +63,14 @@ public record ClientLinkSpec(InetSocketAddress server, InetAddress bindAddress, 
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         placement = placement == null ? SocketPlacement.NONE : placement;
+        if (maxUdpPayload != 0 && (maxUdpPayload < MIN_UDP_PAYLOAD || maxUdpPayload > MAX_UDP_PAYLOAD)) {
+            throw new IllegalArgumentException("maxUdpPayload must be 0 or " + MIN_UDP_PAYLOAD + ".." + MAX_UDP_PAYLOAD
+                    + ", got " + maxUdpPayload);
+        }
     }
+
+    /** QUIC's smallest allowed datagram (RFC 9000 section 14). */
+    public static final int MIN_UDP_PAYLOAD = 1200;
+    /** A 9000-byte jumbo frame less IPv4 and UDP headers. */
+    public static final int MAX_UDP_PAYLOAD = 8972;
 }

@@ -289,7 +289,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         private Uplink connectOnce(Duration connectTimeout) throws IOException, InterruptedException {
             ClientLinkSpec linkSpec = new ClientLinkSpec(spec.server(), spec.bindAddress(), spec.bindInterface(),
                     FrameCodec.ALPN, trust, serverName, connectTimeout, Duration.ofSeconds(30),
-                    settings.flowWindow() * 4, spec.congestionControl(), spec.placement());
+                    settings.flowWindow() * 4, spec.congestionControl(), spec.placement(), spec.maxUdpPayload());
             QuicLink link = engine.connect(linkSpec);
             try {
                 LinkStream stream = link.openStream();

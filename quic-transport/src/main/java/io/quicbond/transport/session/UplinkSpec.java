@@ -15,9 +15,17 @@ import java.util.Objects;
  * @param congestionControl the QUIC congestion controller of this uplink's connection ("bbr", "cubic", "reno");
  *                      null = the engine's default
  * @param mark          SO_MARK of the uplink's UDP socket, for policy routing per WAN ({@code ip rule fwmark}); 0 = none
+ * @param maxUdpPayload largest UDP payload either way on this uplink (see {@code ClientLinkSpec}); 0 = the engine's
  */
 public record UplinkSpec(String name, InetSocketAddress server, InetAddress bindAddress, String bindInterface,
-                         UplinkTuning tuning, String congestionControl, long mark) {
+                         UplinkTuning tuning, String congestionControl, long mark, int maxUdpPayload) {
+
+    /** With the engine's default UDP payload size. */
+    public UplinkSpec(String name, InetSocketAddress server, InetAddress bindAddress, String bindInterface,
+                      UplinkTuning tuning, String congestionControl, long mark) {
+        this(name, server, bindAddress, bindInterface, tuning, congestionControl, mark, 0);
+    }
+
     public UplinkSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(server, "server");
@@ -53,13 +61,14 @@ public record UplinkSpec(String name, InetSocketAddress server, InetAddress bind
 
     /** The same uplink with other tuning. */
     public UplinkSpec withTuning(UplinkTuning tuning) {
-        return new UplinkSpec(name, server, bindAddress, bindInterface, tuning, congestionControl, mark);
+        return new UplinkSpec(name, server, bindAddress, bindInterface, tuning, congestionControl, mark, maxUdpPayload);
     }
 
     /** Whether switching from {@code other} to this needs a new connection (anything but tuning changed). */
     public boolean needsReconnectFrom(UplinkSpec other) {
         return !Objects.equals(server, other.server) || !Objects.equals(bindAddress, other.bindAddress)
                 || !Objects.equals(bindInterface, other.bindInterface)
-                || !Objects.equals(congestionControl, other.congestionControl) || mark != other.mark;
+                || !Objects.equals(congestionControl, other.congestionControl) || mark != other.mark
+                || maxUdpPayload != other.maxUdpPayload;
     }
 }

@@ -21,6 +21,9 @@ final class FakeBlackholeRelay implements AutoCloseable {
     private final java.util.Random lossDice = new java.util.Random(42);
     private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger largestUp = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger largestDown = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int dropAbove = Integer.MAX_VALUE;
 
     FakeBlackholeRelay(InetSocketAddress target) throws IOException {
         this.target = target;
@@ -41,7 +44,9 @@ final class FakeBlackholeRelay implements AutoCloseable {
                 if (upstream) {
                     client = p.getSocketAddress();
                 }
-                if (blackholed || (upstream && upstreamLoss > 0 && lossDice.nextDouble() < upstreamLoss)) {
+                (upstream ? largestUp : largestDown).accumulateAndGet(p.getLength(), Math::max);
+                if (blackholed || p.getLength() > dropAbove
+                        || (upstream && upstreamLoss > 0 && lossDice.nextDouble() < upstreamLoss)) {
                     continue;
                 }
                 (upstream ? bytesUp : bytesDown).addAndGet(p.getLength());
@@ -67,6 +72,20 @@ final class FakeBlackholeRelay implements AutoCloseable {
     /** Bytes relayed from the server toward the client so far. */
     long bytesDown() {
         return bytesDown.get();
+    }
+
+    /** The largest UDP payload seen toward the server, and toward the client, dropped or not. */
+    int largestUp() {
+        return largestUp.get();
+    }
+
+    int largestDown() {
+        return largestDown.get();
+    }
+
+    /** Drops every datagram with a payload above this, either way: a path with a smaller MTU. */
+    void dropAbove(int payloadBytes) {
+        dropAbove = payloadBytes;
     }
 
     void blackhole(boolean on) {

@@ -53,7 +53,12 @@ final class LoopbackBond implements AutoCloseable {
 
     /** A started bond server on loopback (port chosen by the OS) that knows {@link #USER}. */
     static BondServer newServer(EngineUnderTest engine, BondSettings settings) throws Exception {
-        BondServer server = new BondServer(engine.create(), listenSpec(), LoopbackBond::authenticate,
+        return newServer(engine, settings, listenSpec());
+    }
+
+    /** As {@link #newServer(EngineUnderTest, BondSettings)}, listening as {@code listen} says. */
+    static BondServer newServer(EngineUnderTest engine, BondSettings settings, ServerListenSpec listen) throws Exception {
+        BondServer server = new BondServer(engine.create(), listen, LoopbackBond::authenticate,
                 new FakeDirectEgress(), settings);
         server.start();
         return server;

@@ -49,6 +49,10 @@ public final class KwikEngine implements QuicEngine {
             java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik has only NewReno; congestion"
                     + " control '" + spec.congestionControl() + "' ignored");
         }
+        if (spec.maxUdpPayload() != 0) {
+            java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik keeps its own packet size;"
+                    + " max UDP payload " + spec.maxUdpPayload() + " ignored");
+        }
         ResilientDatagramSocket[] socketHolder = new ResilientDatagramSocket[1];
         int window = (int) Math.min(Integer.MAX_VALUE, spec.receiveWindow());
         QuicClientConnection.Builder builder = QuicClientConnection.newBuilder()
