@@ -137,8 +137,8 @@ public final class ShareLink {
             }
         }
         ConfigFile file = new ConfigFile(new ConfigFile.ServerFile(server.toString(), pin, sni), user, secret, null,
-                List.of(new ConfigFile.UplinkFile(UPLINK_NAME, null, null, null, null, null, null, null, null, null, null, null,
-                        null)),
+                List.of(new ConfigFile.UplinkFile(UPLINK_NAME, null, null, null, null, null, null, null, null, null,
+                        null, null, null)),
                 new ConfigFile.Socks5File(ConfigFile.DEFAULT_SOCKS5_LISTEN, null, null, null),
                 new ConfigFile.HttpFile(ConfigFile.DEFAULT_HTTP_LISTEN), null, null, null, null, null);
         return ConfigValidator.validate(file.withDefaults(), SOURCE);

@@ -6,6 +6,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A UDP relay between one client and a server that can be switched to drop everything, like a cellular link
@@ -21,8 +22,8 @@ final class FakeBlackholeRelay implements AutoCloseable {
     private final java.util.Random lossDice = new java.util.Random(42);
     private final java.util.concurrent.atomic.AtomicLong bytesUp = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger largestUp = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger largestDown = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger largestUp = new AtomicInteger();
+    private final AtomicInteger largestDown = new AtomicInteger();
     private volatile int dropAbove = Integer.MAX_VALUE;
 
     FakeBlackholeRelay(InetSocketAddress target) throws IOException {

@@ -57,7 +57,8 @@ final class LoopbackBond implements AutoCloseable {
     }
 
     /** As {@link #newServer(EngineUnderTest, BondSettings)}, listening as {@code listen} says. */
-    static BondServer newServer(EngineUnderTest engine, BondSettings settings, ServerListenSpec listen) throws Exception {
+    static BondServer newServer(EngineUnderTest engine, BondSettings settings, ServerListenSpec listen)
+            throws Exception {
         BondServer server = new BondServer(engine.create(), listen, LoopbackBond::authenticate,
                 new FakeDirectEgress(), settings);
         server.start();

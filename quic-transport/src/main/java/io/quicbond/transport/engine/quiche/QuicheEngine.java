@@ -61,8 +61,9 @@ import java.util.logging.Logger;
  * UDP channel whose connections share its codec. Settings (both ends, from NETTY-QUIC.md): connection receive
  * window max(64 MB, 4 &times; stream window), stream window max(16 MB, the spec's receiveWindow), 100
  * bidirectional streams per peer, no unidirectional ones, UDP payloads of at most {@value #DEFAULT_UDP_PAYLOAD}
- * bytes unless the spec says otherwise, the DATAGRAM extension on, 4 MB socket buffers, no Retry (a listener does no address validation round
- * trip; quiche still limits what it sends to an unvalidated address to three times what it received).
+ * bytes unless the spec says otherwise, the DATAGRAM extension on, 4 MB socket buffers, no Retry (a listener does
+ * no address validation round trip; quiche still limits what it sends to an unvalidated address to three times
+ * what it received).
  *
  * <p>Threads: one event loop group per engine, {@code quiche-N} daemon threads, epoll when netty's native epoll
  * transport is on the class path (with GSO and recvmmsg), else NIO. Every connection lives on one of its loops;
@@ -76,9 +77,9 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
      * Largest UDP payload quiche sends unless a spec asks otherwise: fits the paths of PPPoE, LTE and most tunnels.
      * Larger packets carry more per packet (1472 bytes, a 1500-byte IPv4 packet: about 0.4 % more data on a
      * shaped link, and 9-14 % more throughput through the bond on loopback, where the CPU per packet is the
-     * limit), but quiche 0.24 sends its full size from the first packet, whatever PMTU discovery is doing: on a
-     * path with a 1400-byte MTU an uplink set to 1472 carried 2 Mbit/s instead of 60. So larger is opt-in, per
-     * uplink, where the operator knows the path.
+     * limit), but the quiche of netty 4.2.18 sends its full size from the first packet, whatever PMTU discovery
+     * is doing: on a path with a 1400-byte MTU an uplink set to 1472 carried 2 Mbit/s instead of 60. So larger is
+     * opt-in, per uplink, where the operator knows the path.
      */
     public static final int DEFAULT_UDP_PAYLOAD = 1350;
     /**

@@ -45,7 +45,8 @@ class QuicheEngineTest {
     @Timeout(30)
     void datagramOfTheAdvertisedMaximumArrivesAndOneByteMoreIsRefused() throws Exception {
         try (EngineFixture pair = new EngineFixture(engine, engine)) {
-            assertEquals(QuicheEngine.DEFAULT_UDP_PAYLOAD - QuicheLink.DATAGRAM_OVERHEAD, pair.client.maxDatagramPayload());
+            assertEquals(QuicheEngine.DEFAULT_UDP_PAYLOAD - QuicheLink.DATAGRAM_OVERHEAD,
+                    pair.client.maxDatagramPayload());
             InetSocketAddress clientSocket = ((QuicheLink) pair.client).localAddress();
             assertEquals(clientSocket.getPort(), pair.server.peerAddress().getPort(), "the server sees the client's port");
             assertEquals(InetAddress.getLoopbackAddress(), clientSocket.getAddress(), "the client bound its bind address");
