@@ -167,7 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
              BondFixture.Server server = BondFixture.startServer(new InetSocketAddress(loopback, 0), settings);
              EmulatedLinks emulated = EmulatedLinks.start(server.address(), links);
              BondClient client = BondFixture.newClient(server.pin(), settings)) {
-            out.printf("bond server    %s (kwik), pin %s%n", show(server.address()), server.pin());
+            out.printf("bond server    %s (%s), pin %s%n", show(server.address()), engine, server.pin());
             out.printf("\"internet\"     %s (a local TCP server that sinks uploads and sources downloads)%n",
                     show(internet.address()));
             for (EmulatedLinks.LinkSpec s : specs) {

@@ -20,6 +20,8 @@ class DemoIT {
                 "--size", "8", "--cut-at", "2", "--cut-for", "2", "--quiet", "--stall-timeout", "30");
         String text = out + "\n--- stderr ---\n" + err;
         assertEquals(0, exit, text);
+        assertTrue(text.contains("(" + io.quicbond.transport.engine.QuicEngines.DEFAULT + "), pin sha256/"),
+                "names the engine it runs: " + text);
         assertTrue(text.contains("bytes lost: 0 "), text);
         assertTrue(text.contains("cut uplink lte: came back after"), text);
         assertTrue(text.contains("carried") && !text.contains("carried NO data"), text);
