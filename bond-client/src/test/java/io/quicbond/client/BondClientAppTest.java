@@ -188,6 +188,18 @@ class BondClientAppTest {
     }
 
     @Test
+    void aReloadThatChangesTheUdpPayloadSizeReconnectsThatUplink() throws Exception {
+        String json = app.config().toJson(true);
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("uplinks").get(1)).put("max_udp_payload", 1472);
+        BondClientApp.ReloadResult r = app.reloadUplinks(ClientConfig.parse(JSON.writeValueAsString(doc), "test.json"));
+        assertNull(r.error());
+        assertEquals(List.of("dsl0"), r.restarted(), "a new packet size needs a new connection");
+        assertEquals(List.of(), r.retuned());
+        assertEquals(List.of(), r.removed());
+    }
+
+    @Test
     void uplinksDoNotComeUp() throws Exception {
         assertEquals(false, app.awaitUplinks(1, Duration.ofMillis(300)));
         assertEquals(2, app.status().configured().size());
