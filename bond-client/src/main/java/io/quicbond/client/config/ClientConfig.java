@@ -58,7 +58,8 @@ import java.util.Objects;
  *     "max_udp_payload": 1350                default 1350; 1200..8972; the largest UDP payload either way on
  *                                            this uplink (quiche; the server sends no more than this either).
  *                                            1472 where the whole path carries 1500-byte IPv4 packets: fewer
- *                                            packets, less CPU; too large for the path and the uplink stalls
+ *                                            packets, less CPU; too large for the path and the uplink stalls;
+ *                                            kwik keeps its own size (other values refused)
  *   } ],                                     (budget use is kept across restarts in a state file; see
  *                                            bond-client run --state-file)
  *   "socks5": {                              optional; absent = no SOCKS5 ingress

@@ -295,6 +295,11 @@ final class ConfigValidator {
             int payload = u.maxUdpPayload() >= ClientLinkSpec.MIN_UDP_PAYLOAD
                     && u.maxUdpPayload() <= ClientLinkSpec.MAX_UDP_PAYLOAD ? u.maxUdpPayload()
                     : ClientConfig.Uplink.DEFAULT_MAX_UDP_PAYLOAD;
+            if ("kwik".equals(engine) && payload != ClientConfig.Uplink.DEFAULT_MAX_UDP_PAYLOAD) {
+                problem(path + ".max_udp_payload", "the kwik engine keeps its own packet size, got " + payload
+                        + "; use \"engine\": \"quiche\" to set it");
+                payload = ClientConfig.Uplink.DEFAULT_MAX_UDP_PAYLOAD;
+            }
             out.add(new ClientConfig.Uplink(u.name(), bind, u.bindInterface(), uplinkServer, u.primary(), u.enabled(),
                     weight, up, down, budget, cc, mark, payload));
         }

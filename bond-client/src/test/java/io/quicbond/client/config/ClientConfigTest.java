@@ -359,6 +359,10 @@ class ClientConfigTest {
                 "[ { \"name\": \"wan0\", \"max_udp_payload\": 1472 }, { \"name\": \"wan1\" } ]"));
         assertEquals(1472, c.uplinks().get(0).maxUdpPayload());
         assertEquals(1350, c.uplinks().get(1).maxUdpPayload());
+        assertEquals(List.of("client.json: uplinks[0].max_udp_payload: the kwik engine keeps its own packet size,"
+                        + " got 1472; use \"engine\": \"quiche\" to set it"),
+                problems(minimalWith("\"engine\": \"kwik\"").replace("[ { \"name\": \"wan0\" } ]",
+                        "[ { \"name\": \"wan0\", \"max_udp_payload\": 1472 } ]")));
     }
 
     @Test
