@@ -176,8 +176,9 @@ public record ClientConfig(Server server, String user, String secret, String eng
     public record Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,
                          boolean enabled, double weight, long upBitsPerSecond, long downBitsPerSecond, Budget budget,
                          String congestionControl, long mark, int maxUdpPayload) {
-        /** The default largest UDP payload: fits PPPoE, LTE and most tunnels. */
-        public static final int DEFAULT_MAX_UDP_PAYLOAD = 1350;
+        /** The default largest UDP payload: the engine's, which fits PPPoE, LTE and most tunnels. */
+        public static final int DEFAULT_MAX_UDP_PAYLOAD =
+                io.quicbond.transport.engine.quiche.QuicheEngine.DEFAULT_UDP_PAYLOAD;
 
         /** With the default UDP payload size. */
         public Uplink(String name, InetAddress bindAddress, String bindInterface, HostPort server, boolean primary,

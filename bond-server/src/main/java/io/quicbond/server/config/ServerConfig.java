@@ -269,7 +269,8 @@ public record ServerConfig(HostPort listen, Optional<HostPort> publicAddress, St
         public static final int DEFAULT_UDP_IDLE_TIMEOUT_S = 60;
         public static final int DEFAULT_SESSION_GRACE_S = 60;
         public static final int DEFAULT_IDLE_TIMEOUT_S = 30;
-        public static final int DEFAULT_MAX_UDP_PAYLOAD = 1350;
+        public static final int DEFAULT_MAX_UDP_PAYLOAD =
+                io.quicbond.transport.engine.quiche.QuicheEngine.DEFAULT_UDP_PAYLOAD;
 
         public Bond {
             FieldException.range("bond.flow_window_bytes", flowWindowBytes, 65_536, 1 << 30);

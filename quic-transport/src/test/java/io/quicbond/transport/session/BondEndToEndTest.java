@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.TcpFlow;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,26 +25,10 @@ class BondEndToEndTest {
     void tcpEchoOverThreeUplinksArrivesIntact(EngineUnderTest engine) throws Exception {
         try (LoopbackBond bond = new LoopbackBond(engine, 3, BondSettings.defaults());
              ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread.ofVirtual().start(() -> {
-                try (Socket s = echo.accept()) {
-                    s.getInputStream().transferTo(s.getOutputStream());
-                    s.shutdownOutput();
-                } catch (Exception ignored) {
-                }
-            });
+            LoopbackBond.echoOnce(echo);
             byte[] data = LoopbackBond.randomBytes(20 << 20, 1);
             TcpFlow flow = bond.client.openTcp(new Destination("127.0.0.1", echo.getLocalPort()));
-            CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
-                try (InputStream in = flow.input()) {
-                    return in.readAllBytes();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            }, LoopbackBond.THREADS);
-            try (OutputStream out = flow.output()) {
-                out.write(data);
-            }
-            byte[] received = back.get(100, java.util.concurrent.TimeUnit.SECONDS);
+            byte[] received = LoopbackBond.roundTrip(flow, data, 100);
             assertEquals(data.length, received.length);
             assertArrayEquals(LoopbackBond.sha256(data), LoopbackBond.sha256(received));
             System.out.println(engine + ": " + bond.client.status());

@@ -72,6 +72,33 @@ final class LoopbackBond implements AutoCloseable {
                 FlowClassifier.always(settings.defaultPolicy()));
     }
 
+    /** Echoes one connection on {@code echo} back to its sender (a virtual thread), then half-closes it. */
+    static void echoOnce(java.net.ServerSocket echo) {
+        Thread.ofVirtual().start(() -> {
+            try (java.net.Socket s = echo.accept()) {
+                s.getInputStream().transferTo(s.getOutputStream());
+                s.shutdownOutput();
+            } catch (Exception ignored) {
+                // the test fails on the bytes
+            }
+        });
+    }
+
+    /** Writes {@code data} into {@code flow} and closes its output; returns what came back up to the far end's FIN. */
+    static byte[] roundTrip(io.quicbond.transport.TcpFlow flow, byte[] data, long timeoutSeconds) throws Exception {
+        var back = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.io.InputStream in = flow.input()) {
+                return in.readAllBytes();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, THREADS);
+        try (java.io.OutputStream out = flow.output()) {
+            out.write(data);
+        }
+        return back.get(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     static ServerListenSpec listenSpec() {
         return new ServerListenSpec(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), FrameCodec.ALPN,
                 IDENTITY.toKeyStore("bond", "pw".toCharArray()), "bond", "pw".toCharArray(), Duration.ofSeconds(30), 16 << 20);

@@ -8,14 +8,9 @@ import io.quicbond.transport.Destination;
 import io.quicbond.transport.TcpFlow;
 import io.quicbond.transport.engine.ServerListenSpec;
 import io.quicbond.transport.engine.quiche.QuicheEngine;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,27 +71,11 @@ class UdpPayloadSizeTest {
                 client.addUplink(new UplinkSpec("link0", relay.address(), null, null, UplinkTuning.DEFAULT, null, 0,
                         uplinkPayload));
                 assertTrue(client.awaitUplinks(1, Duration.ofSeconds(20)), client.status().toString());
-                Thread.ofVirtual().start(() -> {
-                    try (Socket s = echo.accept()) {
-                        s.getInputStream().transferTo(s.getOutputStream());
-                        s.shutdownOutput();
-                    } catch (Exception ignored) {
-                        // the test fails on the bytes
-                    }
-                });
+                LoopbackBond.echoOnce(echo);
                 byte[] data = LoopbackBond.randomBytes(4 << 20, uplinkPayload + serverPayload);
                 TcpFlow flow = client.openTcp(new Destination("127.0.0.1", echo.getLocalPort()));
-                CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
-                    try (InputStream in = flow.input()) {
-                        return in.readAllBytes();
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }, LoopbackBond.THREADS);
-                try (OutputStream out = flow.output()) {
-                    out.write(data);
-                }
-                assertArrayEquals(LoopbackBond.sha256(data), LoopbackBond.sha256(back.get(45, TimeUnit.SECONDS)));
+                byte[] back = LoopbackBond.roundTrip(flow, data, 45);
+                assertArrayEquals(LoopbackBond.sha256(data), LoopbackBond.sha256(back));
                 return relay;
             } finally {
                 client.close();

@@ -205,7 +205,7 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
                 .build();
         CongestionControl cc = spec.congestionControl() == null ? congestionControl
                 : CongestionControl.parse(spec.congestionControl());
-        int payload = spec.maxUdpPayload() > 0 ? spec.maxUdpPayload() : DEFAULT_UDP_PAYLOAD;
+        int payload = udpPayload(spec.maxUdpPayload());
         ChannelHandler codec = settings(new QuicClientCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(), cc,
                 payload)
                 // Announced as max_udp_payload_size: the server sends this uplink no larger packets either.
@@ -280,7 +280,7 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         Set<QuicheLink> links = ConcurrentHashMap.newKeySet();
         // Each connection sends at most the smaller of this and what the client announced (quiche's rule), so an
         // uplink left at the default gets the default whatever the server allows.
-        int payload = spec.maxUdpPayload() > 0 ? spec.maxUdpPayload() : DEFAULT_UDP_PAYLOAD;
+        int payload = udpPayload(spec.maxUdpPayload());
         QuicServerCodecBuilder builder = settings(new QuicServerCodecBuilder(), spec.idleTimeout(), spec.receiveWindow(),
                 congestionControl, payload)
                 .sslContext(ssl)
@@ -372,6 +372,11 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
                 .initialMaxStreamsBidirectional(MAX_STREAMS_PER_PEER)
                 .initialMaxStreamsUnidirectional(0)
                 .datagram(DATAGRAM_QUEUE, DATAGRAM_QUEUE);
+    }
+
+    /** A spec's UDP payload size, 0 meaning {@link #DEFAULT_UDP_PAYLOAD}. */
+    private static int udpPayload(int fromSpec) {
+        return fromSpec > 0 ? fromSpec : DEFAULT_UDP_PAYLOAD;
     }
 
     private static InetSocketAddress resolved(InetSocketAddress address) throws IOException {
