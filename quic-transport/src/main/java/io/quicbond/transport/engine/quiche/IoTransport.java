@@ -37,17 +37,19 @@ final class IoTransport {
     final IoHandlerFactory ioHandlerFactory;
     final Class<? extends DatagramChannel> channelClass;
     private final ChannelOption<Integer> maxDatagramPayloadOption;
+    private final ChannelOption<Boolean> reusePortOption;
 
     private IoTransport(String name, IoHandlerFactory factory, Class<? extends DatagramChannel> channelClass,
-                        ChannelOption<Integer> maxDatagramPayloadOption) {
+                        ChannelOption<Integer> maxDatagramPayloadOption, ChannelOption<Boolean> reusePortOption) {
         this.name = name;
         this.ioHandlerFactory = factory;
         this.channelClass = channelClass;
         this.maxDatagramPayloadOption = maxDatagramPayloadOption;
+        this.reusePortOption = reusePortOption;
     }
 
     static IoTransport nio() {
-        return new IoTransport("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, null);
+        return new IoTransport("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, null, null);
     }
 
     /** epoll when {@code allowEpoll} and it is available, else NIO. */
@@ -66,10 +68,13 @@ final class IoTransport {
                     .getMethod("newFactory").invoke(null);
             Class<? extends DatagramChannel> channel = Class.forName("io.netty.channel.epoll.EpollDatagramChannel")
                     .asSubclass(DatagramChannel.class);
+            Class<?> epollOptions = Class.forName("io.netty.channel.epoll.EpollChannelOption");
             @SuppressWarnings("unchecked")
-            ChannelOption<Integer> maxPayload = (ChannelOption<Integer>) Class.forName(
-                    "io.netty.channel.epoll.EpollChannelOption").getField("MAX_DATAGRAM_PAYLOAD_SIZE").get(null);
-            return new IoTransport("epoll", factory, channel, maxPayload);
+            ChannelOption<Integer> maxPayload = (ChannelOption<Integer>) epollOptions
+                    .getField("MAX_DATAGRAM_PAYLOAD_SIZE").get(null);
+            @SuppressWarnings("unchecked")
+            ChannelOption<Boolean> reusePort = (ChannelOption<Boolean>) epollOptions.getField("SO_REUSEPORT").get(null);
+            return new IoTransport("epoll", factory, channel, maxPayload, reusePort);
         } catch (ClassNotFoundException e) {
             return nio();
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
@@ -90,6 +95,14 @@ final class IoTransport {
             bootstrap.option(maxDatagramPayloadOption, RECV_DATAGRAM_BYTES)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECV_DATAGRAMS * RECV_DATAGRAM_BYTES));
         }
+    }
+
+    /** SO_REUSEPORT, so that several sockets share one port (epoll only; callers check {@link #isEpoll()}). */
+    void reusePort(Bootstrap bootstrap) {
+        if (reusePortOption == null) {
+            throw new IllegalStateException("SO_REUSEPORT needs the epoll transport");
+        }
+        bootstrap.option(reusePortOption, true);
     }
 
     /**

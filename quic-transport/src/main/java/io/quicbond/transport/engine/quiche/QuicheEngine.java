@@ -18,6 +18,8 @@ import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicClosedChannelException;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -41,7 +43,9 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -88,6 +92,11 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
      * of a link's rate.
      */
     static final int CONNECTION_ID_BYTES = 8;
+    /**
+     * Connection IDs of a listener with several sockets: netty's dispatcher puts the socket's index in the first
+     * two bytes and wants at least 10, which leaves the same 8 random bytes as {@link #CONNECTION_ID_BYTES}.
+     */
+    static final int DISPATCHED_CONNECTION_ID_BYTES = 10;
     static final long MIN_STREAM_WINDOW = 16L << 20;
     static final long MIN_CONNECTION_WINDOW = 64L << 20;
     static final int MAX_STREAMS_PER_PEER = 100;
@@ -307,9 +316,8 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
         if (gso != null) {
             builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
         }
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(builder.build());
-        io.configure(bootstrap);
-        Channel udp = await(bootstrap.bind(spec.listen()), Duration.ofSeconds(5), "listen on " + spec.listen()).channel();
+        List<Channel> sockets = bindListenerSockets(builder, spec.listen(), listenerSockets());
+        Channel udp = sockets.getFirst();
         InetSocketAddress local = (InetSocketAddress) udp.localAddress();
         AtomicBoolean closed = new AtomicBoolean();
         return new QuicListener() {
@@ -328,17 +336,78 @@ public final class QuicheEngine implements QuicEngine, AutoCloseable {
                 for (QuicheLink link : links) {
                     link.close(0, "server shutting down");
                 }
-                ChannelFuture done = udp.close();
-                if (!udp.eventLoop().inEventLoop()) {
-                    done.awaitUninterruptibly(5000);
+                for (Channel socket : sockets) {
+                    ChannelFuture done = socket.close();
+                    if (!socket.eventLoop().inEventLoop()) {
+                        done.awaitUninterruptibly(5000);
+                    }
                 }
             }
 
             @Override
             public String toString() {
-                return "quiche listener on " + local;
+                return "quiche listener on " + local + (sockets.size() > 1 ? " (" + sockets.size() + " sockets)" : "");
             }
         };
+    }
+
+    /**
+     * How many UDP sockets a listener spreads its connections over: one per event loop up to the CPUs, so that
+     * a server's connections (several clients, or one client's uplinks) are decrypted and parsed on every core,
+     * not on one loop. Only with epoll (SO_REUSEPORT); NIO gets one.
+     */
+    int listenerSockets() {
+        if (!io.isEpoll()) {
+            return 1;
+        }
+        int loops = 0;
+        for (var ignored : group) {
+            loops++;
+        }
+        return Math.max(1, Math.min(loops, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Binds {@code count} UDP sockets to {@code listen} with SO_REUSEPORT, each with its own codec on its own event
+     * loop. The kernel spreads clients over the sockets by their address and port; netty's dispatcher puts the
+     * socket's index into every connection ID it issues and hands a packet that reaches another socket (a client
+     * whose address changed) to the codec that owns its connection. With {@code count} 1: one plain socket.
+     */
+    private List<Channel> bindListenerSockets(QuicServerCodecBuilder builder, InetSocketAddress listen, int count)
+            throws IOException {
+        if (count <= 1) {
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(builder.build());
+            io.configure(bootstrap);
+            return List.of(await(bootstrap.bind(listen), Duration.ofSeconds(5), "listen on " + listen).channel());
+        }
+        QuicCodecDispatcher dispatcher = new QuicCodecDispatcher(DISPATCHED_CONNECTION_ID_BYTES) {
+            @Override
+            protected void initChannel(Channel channel, int localConnectionIdLength,
+                                       QuicConnectionIdGenerator idGenerator) {
+                // One codec per socket (codecs are not shareable); the builder is only read here.
+                channel.pipeline().addLast(builder.clone()
+                        .localConnectionIdLength(localConnectionIdLength)
+                        .connectionIdAddressGenerator(idGenerator)
+                        .build());
+            }
+        };
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(io.channelClass).handler(dispatcher);
+        io.configure(bootstrap);
+        io.reusePort(bootstrap);
+        List<Channel> sockets = new ArrayList<>(count);
+        InetSocketAddress bind = listen;
+        try {
+            for (int i = 0; i < count; i++) {
+                Channel socket = await(bootstrap.bind(bind), Duration.ofSeconds(5), "listen on " + bind).channel();
+                sockets.add(socket);
+                // An ephemeral port (0) is chosen by the first bind; the others join it.
+                bind = (InetSocketAddress) socket.localAddress();
+            }
+        } catch (IOException | RuntimeException e) {
+            sockets.forEach(Channel::close);
+            throw e;
+        }
+        return List.copyOf(sockets);
     }
 
     private static QuicSslContext serverContext(ServerListenSpec spec) throws IOException {
