@@ -78,6 +78,72 @@ class BondFailureTest {
 
     @ParameterizedTest
     @EnumSource(EngineUnderTest.class)
+    @Timeout(120)
+    void anUplinkWhoseNatRebindsMidTransferCarriesTrafficAgainWithNoByteLost(EngineUnderTest engine)
+            throws Exception {
+        // A carrier NAT gives the uplink a new port and forgets the old one. The uplink must carry traffic again,
+        // with no byte of the flow lost meanwhile. Measured here: kwik's server never follows the client to its
+        // new port, so the uplink is found dead (2 s) and dialled again; quiche's follows some rebindings and not
+        // others (one listener socket or several alike).
+        BondSettings settings = BondSettings.defaults();
+        List<FakeBlackholeRelay> relays = new ArrayList<>();
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             BondServer server = LoopbackBond.newServer(engine, settings)) {
+            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
+            for (int i = 0; i < 2; i++) {
+                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
+                relays.add(relay);
+                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
+            }
+            assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
+            client.addEventListener(events::add);
+            FakeBlackholeRelay nat = relays.getFirst();
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
+            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
+            MessageDigest sent = MessageDigest.getInstance("SHA-256");
+            java.util.Random random = new java.util.Random(31);
+            byte[] block = new byte[128 * 1024];
+            long start = System.nanoTime();
+            int rebinds = 0;
+            long reboundAt = 0;
+            long upBytesAtRebind = 0;
+            long carriesAgainMillis = -1;
+            try (OutputStream out = flow.output()) {
+                // Rebind at 0.3, 1.3, 2.3 and 3.3 s (on a server with several listener sockets, some of the new
+                // ports reach a socket that does not own the connection); after the last, go on until the server
+                // has answered 16 kB through the new port and the uplink has carried 1 MB more, or 20 s pass.
+                while ((System.nanoTime() - start) / 1_000_000 < 20_000) {
+                    long elapsed = (System.nanoTime() - start) / 1_000_000;
+                    if (rebinds < 4 && elapsed > 300 + 1000L * rebinds) {
+                        nat.rebind();
+                        rebinds++;
+                        reboundAt = System.nanoTime();
+                        upBytesAtRebind = nat.bytesUp();
+                    }
+                    if (rebinds == 4 && nat.bytesDown() > 16_000 && nat.bytesUp() - upBytesAtRebind > 1_000_000) {
+                        carriesAgainMillis = (System.nanoTime() - reboundAt) / 1_000_000;
+                        break;
+                    }
+                    random.nextBytes(block);
+                    sent.update(block);
+                    out.write(block);
+                }
+            }
+            LoopbackBond.Received received = sinkHash.get(90, TimeUnit.SECONDS);
+            assertArrayEquals(sent.digest(), received.sha256(),
+                    "no byte lost across the rebinding: " + received.bytes() + " bytes; events " + events);
+            assertTrue(carriesAgainMillis >= 0, "link0 carried no traffic after its NAT's last rebinding: " + events);
+            System.out.println(engine + ": link0 carried traffic again " + carriesAgainMillis
+                    + " ms after its NAT's last rebinding; events " + events);
+            client.close();
+        } finally {
+            relays.forEach(FakeBlackholeRelay::close);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(EngineUnderTest.class)
     @Timeout(60)
     void wrongSecretIsRefusedWithAReason(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults();

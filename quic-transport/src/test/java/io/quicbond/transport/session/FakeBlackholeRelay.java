@@ -10,11 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A UDP relay between one client and a server that can be switched to drop everything, like a cellular link
- * that dies without a word, or to lose packets toward the server at random. (The full link emulator with rate, delay and loss lives in the interop module.)
+ * that dies without a word, to lose packets toward the server at random, or to move to a new source port like
+ * a carrier NAT that rebinds. (The full link emulator with rate, delay and loss lives in the interop module.)
  */
 final class FakeBlackholeRelay implements AutoCloseable {
     private final DatagramSocket front;
-    private final DatagramSocket back;
+    private volatile DatagramSocket back;
     private final InetSocketAddress target;
     private volatile SocketAddress client;
     private volatile boolean blackholed;
@@ -29,11 +30,27 @@ final class FakeBlackholeRelay implements AutoCloseable {
     FakeBlackholeRelay(InetSocketAddress target) throws IOException {
         this.target = target;
         front = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        back = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         front.setReceiveBufferSize(4 << 20);
-        back.setReceiveBufferSize(4 << 20);
+        back = openBack();
         Thread.ofPlatform().daemon().start(() -> pump(front, true));
-        Thread.ofPlatform().daemon().start(() -> pump(back, false));
+    }
+
+    private DatagramSocket openBack() throws IOException {
+        DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        socket.setReceiveBufferSize(4 << 20);
+        Thread.ofPlatform().daemon().start(() -> pump(socket, false));
+        return socket;
+    }
+
+    /**
+     * From now on the server sees the client at a new port, and the old mapping is gone: what the server still
+     * sends to the old port is lost, as behind a carrier NAT that rebinds.
+     */
+    void rebind() throws IOException {
+        DatagramSocket old = back;
+        back = openBack();
+        old.close();
+        bytesDown.set(0);
     }
 
     private void pump(DatagramSocket from, boolean upstream) {
@@ -53,7 +70,14 @@ final class FakeBlackholeRelay implements AutoCloseable {
                 (upstream ? bytesUp : bytesDown).addAndGet(p.getLength());
                 SocketAddress to = upstream ? target : client;
                 if (to != null) {
-                    (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
+                    try {
+                        (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
+                    } catch (java.net.SocketException rebound) {
+                        if (!upstream || front.isClosed()) {
+                            throw rebound;
+                        }
+                        // The server-side socket was replaced while sending: this one packet is lost.
+                    }
                 }
             }
         } catch (IOException closed) {
@@ -70,7 +94,7 @@ final class FakeBlackholeRelay implements AutoCloseable {
         return bytesUp.get();
     }
 
-    /** Bytes relayed from the server toward the client so far. */
+    /** Bytes relayed from the server toward the client so far (since the last {@link #rebind()}). */
     long bytesDown() {
         return bytesDown.get();
     }
