@@ -10,6 +10,7 @@ import io.quicbond.server.egress.SocketEgress;
 import io.quicbond.server.status.StatusReport;
 import io.quicbond.server.status.StatusServer;
 import io.quicbond.server.users.LoginThrottle;
+import io.quicbond.server.users.UserRates;
 import io.quicbond.server.users.UserStore;
 import io.quicbond.transport.engine.QuicEngine;
 import io.quicbond.transport.engine.ServerListenSpec;
@@ -123,7 +124,7 @@ public final class BondServerApp implements AutoCloseable {
                     vlessServers.forEach(v -> v.disconnectUser(name));
                 });
         SocketEgress egress = new SocketEgress(config.egress().toPolicy(), Resolver.system(),
-                config.egress().connectTimeout());
+                config.egress().connectTimeout(), new UserRates(users));
         char[] password = randomPassword();
         ServerListenSpec spec = new ServerListenSpec(listen, FrameCodec.ALPN, identity.toKeyStore(KEY_ALIAS, password),
                 KEY_ALIAS, password, config.bond().idleTimeout(), RECEIVE_WINDOW, config.bond().maxUdpPayload());

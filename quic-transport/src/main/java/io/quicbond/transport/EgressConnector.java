@@ -15,4 +15,27 @@ public interface EgressConnector {
 
     /** A UDP socket connected to the destination (policy checked, name resolved). */
     DatagramSocket openUdp(String user, Destination destination) throws FlowOpenException;
+
+    /**
+     * The limits every flow of {@code user} shares, whatever carried it (bond or VLESS): what the caller sends to
+     * destinations, and what it takes from them. Asked once per flow; none by default.
+     */
+    default EgressRates rates(String user) {
+        return EgressRates.NONE;
+    }
+
+    /**
+     * One user's two limits, each shared by all their flows.
+     *
+     * @param toDestination   what flows send towards the internet (the user's upload)
+     * @param fromDestination what flows take from the internet (the user's download)
+     */
+    record EgressRates(RateLimit toDestination, RateLimit fromDestination) {
+        public static final EgressRates NONE = new EgressRates(RateLimit.NONE, RateLimit.NONE);
+
+        public EgressRates {
+            java.util.Objects.requireNonNull(toDestination, "toDestination");
+            java.util.Objects.requireNonNull(fromDestination, "fromDestination");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.quicbond.server.compat;
 
 import io.quicbond.server.users.User;
 import io.quicbond.transport.Destination;
+import io.quicbond.transport.EgressConnector;
 import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.compat.vless.MuxFrame;
 import io.quicbond.transport.compat.vless.VlessDecoder;
@@ -133,19 +134,22 @@ final class VlessConnection {
             LOG.info(server.name() + ": " + userName + " TCP " + destination + " refused: " + e.getMessage());
             return;
         }
+        EgressConnector.EgressRates rates = server.egress().rates(userName);
         try (target) {
             OutputStream toClient = client.getOutputStream();
             toClient.write(VlessResponse.encode());
             toClient.flush();
-            OutputStream toTarget = target.getOutputStream();
+            OutputStream toTarget = rates.toDestination().throttle(target.getOutputStream());
             if (early.length > 0) {
                 toTarget.write(early);
                 server.bytesUp.addAndGet(early.length);
             }
+            InputStream fromClient = client.getInputStream();
             Thread up = Thread.ofVirtual().name("vless-up-" + destination).start(() -> {
-                copy(client, target, true);
+                copy(fromClient, toTarget, client, target, true);
             });
-            copy(target, client, false);
+            copy(rates.fromDestination().throttle(target.getInputStream()), client.getOutputStream(), target, client,
+                    false);
             try {
                 up.join();
             } catch (InterruptedException e) {
@@ -154,12 +158,13 @@ final class VlessConnection {
         }
     }
 
-    /** Copies until EOF, then half-closes the other side; on an error both sockets are closed. */
-    private void copy(Socket from, Socket to, boolean upward) {
+    /**
+     * Copies {@code in} (of socket {@code from}) to {@code out} (of {@code to}) until EOF, then half-closes
+     * {@code to}; on an error both sockets are closed.
+     */
+    private void copy(InputStream in, OutputStream out, Socket from, Socket to, boolean upward) {
         byte[] buf = new byte[COPY_BUFFER];
         try {
-            InputStream in = from.getInputStream();
-            OutputStream out = to.getOutputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
                 out.write(buf, 0, n);
@@ -180,6 +185,7 @@ final class VlessConnection {
             LOG.info(server.name() + ": " + userName + " UDP " + destination + " refused: " + e.getMessage());
             return;
         }
+        EgressConnector.EgressRates rates = server.egress().rates(userName);
         try (socket) {
             OutputStream toClient = client.getOutputStream();
             toClient.write(VlessResponse.encode());
@@ -203,6 +209,9 @@ final class VlessConnection {
                             continue;
                         }
                         lastActivity.set(System.nanoTime());
+                        if (!rates.fromDestination().tryAcquire(p.getLength())) {
+                            continue; // over the user's rate: policed, like any UDP
+                        }
                         byte[] payload = java.util.Arrays.copyOf(p.getData(), p.getLength());
                         synchronized (toClient) {
                             toClient.write(VlessUdpPackets.encode(payload));
@@ -219,6 +228,9 @@ final class VlessConnection {
             byte[] payload;
             while ((payload = packets.read(in)) != null) {
                 lastActivity.set(System.nanoTime());
+                if (!rates.toDestination().tryAcquire(payload.length)) {
+                    continue; // over the user's rate: policed, like any UDP
+                }
                 try {
                     socket.send(new DatagramPacket(payload, payload.length));
                     server.bytesUp.addAndGet(payload.length);

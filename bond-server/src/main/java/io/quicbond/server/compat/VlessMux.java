@@ -1,6 +1,7 @@
 package io.quicbond.server.compat;
 
 import io.quicbond.transport.Destination;
+import io.quicbond.transport.EgressConnector;
 import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.compat.vless.MuxFrame;
 import io.quicbond.transport.compat.vless.VlessDecoder;
@@ -41,6 +42,8 @@ final class VlessMux {
     private final VlessConnection connection;
     private final Socket client;
     private final String user;
+    /** The user's limits, shared with all their other flows. */
+    private final EgressConnector.EgressRates rates;
     private final Map<Integer, SubSession> sessions = new ConcurrentHashMap<>();
     private OutputStream out;
 
@@ -49,6 +52,7 @@ final class VlessMux {
         this.connection = connection;
         this.client = client;
         this.user = user;
+        this.rates = server.egress().rates(user);
     }
 
     void serve(byte[] early) throws IOException {
@@ -181,7 +185,7 @@ final class VlessMux {
             }
             Thread.ofVirtual().name("vless-mux-" + id + "-down").start(this::readTarget);
             try {
-                OutputStream o = socket.getOutputStream();
+                OutputStream o = rates.toDestination().throttle(socket.getOutputStream());
                 while (true) {
                     byte[] chunk = toTarget.take();
                     if (chunk == END_OF_STREAM) {
@@ -201,7 +205,7 @@ final class VlessMux {
         private void readTarget() {
             byte[] buf = new byte[FRAME_PAYLOAD];
             try {
-                InputStream i = socket.getInputStream();
+                InputStream i = rates.fromDestination().throttle(socket.getInputStream());
                 int n;
                 while ((n = i.read(buf)) >= 0) {
                     send(MuxFrame.keep(id, Arrays.copyOf(buf, n)));
@@ -276,6 +280,9 @@ final class VlessMux {
             }
             lastActivity.set(System.nanoTime());
             byte[] payload = frame.data();
+            if (!rates.toDestination().tryAcquire(payload.length)) {
+                return; // over the user's rate: policed, like any UDP
+            }
             try {
                 socket.send(new DatagramPacket(payload, payload.length));
                 server.bytesUp.addAndGet(payload.length);
@@ -301,6 +308,9 @@ final class VlessMux {
                         continue;
                     }
                     lastActivity.set(System.nanoTime());
+                    if (!rates.fromDestination().tryAcquire(p.getLength())) {
+                        continue; // over the user's rate: policed, like any UDP
+                    }
                     send(MuxFrame.udpPacket(id, from, Arrays.copyOf(p.getData(), p.getLength())));
                     server.bytesDown.addAndGet(p.getLength());
                 }

@@ -2,6 +2,7 @@ package io.quicbond.server.egress;
 
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.EgressConnector;
+import io.quicbond.transport.EgressConnector.EgressRates;
 import io.quicbond.transport.FlowError;
 import io.quicbond.transport.FlowOpenException;
 import io.quicbond.transport.net.IpLiterals;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Egress over the server's own sockets: resolves the destination, applies the {@link EgressPolicy} to every
@@ -46,19 +48,28 @@ public final class SocketEgress implements EgressConnector {
     private final EgressPolicy policy;
     private final Resolver resolver;
     private final int connectTimeoutMillis;
+    private final Function<String, EgressRates> rates;
 
-    /** With the system resolver and the default connect timeout. */
+    /** With the system resolver and the default connect timeout; no rate limits. */
     public SocketEgress(EgressPolicy policy) {
         this(policy, Resolver.system(), DEFAULT_CONNECT_TIMEOUT);
     }
 
+    /** No rate limits. */
+    public SocketEgress(EgressPolicy policy, Resolver resolver, Duration connectTimeout) {
+        this(policy, resolver, connectTimeout, user -> EgressRates.NONE);
+    }
+
     /**
      * @param connectTimeout for each address tried; at least 1 ms
+     * @param rates          each user's rate limits (e.g. {@link io.quicbond.server.users.UserRates})
      * @throws IllegalArgumentException if the timeout is out of range
      */
-    public SocketEgress(EgressPolicy policy, Resolver resolver, Duration connectTimeout) {
+    public SocketEgress(EgressPolicy policy, Resolver resolver, Duration connectTimeout,
+                        Function<String, EgressRates> rates) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.rates = Objects.requireNonNull(rates, "rates");
         if (connectTimeout.toMillis() < 1 || connectTimeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("connect timeout must be 1 ms .. 24 days: " + connectTimeout);
         }
@@ -67,6 +78,11 @@ public final class SocketEgress implements EgressConnector {
 
     public EgressPolicy policy() {
         return policy;
+    }
+
+    @Override
+    public EgressRates rates(String user) {
+        return rates.apply(user);
     }
 
     @Override

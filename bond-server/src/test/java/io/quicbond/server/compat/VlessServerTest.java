@@ -3,7 +3,10 @@ package io.quicbond.server.compat;
 import io.quicbond.server.config.HostPort;
 import io.quicbond.server.config.ServerConfig;
 import io.quicbond.server.egress.EgressPolicy;
+import io.quicbond.server.egress.Resolver;
 import io.quicbond.server.egress.SocketEgress;
+import io.quicbond.server.users.UserLimits;
+import io.quicbond.server.users.UserRates;
 import io.quicbond.server.users.UserStore;
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.compat.vless.MuxFrame;
@@ -138,6 +141,43 @@ class VlessServerTest {
         }
         assertEquals(0, server.status().rejected());
         assertTrue(server.status().bytesUp() >= (1 << 20) + 5);
+    }
+
+    @Test
+    void aUsersRateLimitPacesTheirVlessConnections() throws Exception {
+        // 4 Mbit/s = 500 kB/s each way for alice; 600 kB echoed needs at least (600 kB - the 64 KiB bucket) / rate.
+        users.setLimits("alice", new UserLimits(4, 4096, 4_000_000));
+        VlessServer limited = new VlessServer(
+                new ServerConfig.VlessListener(HostPort.parse("127.0.0.1:0"), List.of(), false),
+                Duration.ofSeconds(10), Duration.ofSeconds(300), users,
+                new SocketEgress(EgressPolicy.parse(List.of("127.0.0.0/8"), List.of(), List.of()), Resolver.system(),
+                        SocketEgress.DEFAULT_CONNECT_TIMEOUT, new UserRates(users)));
+        limited.start();
+        try (Socket s = connect(limited)) {
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] big = new byte[600_000];
+            new java.util.Random(2).nextBytes(big);
+            long start = System.nanoTime();
+            out.write(VlessRequest.tcp(alice, tcpEchoDestination()).encode());
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    out.write(big);
+                    s.shutdownOutput();
+                } catch (IOException ignored) {
+                    // the read side fails the test
+                }
+            });
+            assertArrayEquals(VlessResponse.encode(), in.readNBytes(2));
+            assertArrayEquals(big, in.readAllBytes());
+            writer.join();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double least = (600_000 - 65_536) / 500_000.0;
+            assertTrue(seconds >= least * 0.95, "600 kB echoed in " + seconds + " s; the limit allows no less than "
+                    + least + " s");
+        } finally {
+            limited.close();
+        }
     }
 
     @Test

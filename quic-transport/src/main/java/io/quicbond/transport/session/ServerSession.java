@@ -140,17 +140,18 @@ public final class ServerSession extends BondSession {
         Frame.OpenResult ok = new Frame.OpenResult(flow.id, null, settings.flowWindow(), "");
         flow.opened.complete(ok);
         sendOnAll(ok);
-        Thread.ofVirtual().name("flow-" + flow.id + "-down").start(() -> pumpToDestination(flow, socket));
-        pumpFromDestination(flow, socket);
+        EgressConnector.EgressRates rates = egress.rates(user.name());
+        Thread.ofVirtual().name("flow-" + flow.id + "-down").start(() -> pumpToDestination(flow, socket, rates));
+        pumpFromDestination(flow, socket, rates);
     }
 
     /** Destination → bond. */
-    private void pumpFromDestination(BondFlow flow, Socket socket) {
+    private void pumpFromDestination(BondFlow flow, Socket socket, EgressConnector.EgressRates rates) {
         byte[] buf = new byte[32 * 1024];
         // Not try-with-resources: closing a socket's stream closes the socket, and the other direction may still
         // be running (the destination half-closed first); pumpToDestination closes the socket when both are done.
         try {
-            InputStream in = socket.getInputStream();
+            InputStream in = rates.fromDestination().throttle(socket.getInputStream());
             int n;
             while ((n = in.read(buf)) >= 0) {
                 flow.out.write(buf, 0, n);
@@ -169,10 +170,10 @@ public final class ServerSession extends BondSession {
     }
 
     /** Bond → destination. */
-    private void pumpToDestination(BondFlow flow, Socket socket) {
+    private void pumpToDestination(BondFlow flow, Socket socket, EgressConnector.EgressRates rates) {
         byte[] buf = new byte[32 * 1024];
         try {
-            OutputStream out = socket.getOutputStream();
+            OutputStream out = rates.toDestination().throttle(socket.getOutputStream());
             int n;
             while ((n = flow.in.read(buf, 0, buf.length)) >= 0) {
                 out.write(buf, 0, n);
@@ -206,7 +207,12 @@ public final class ServerSession extends BondSession {
             return;
         }
         udpSockets.put(flow.id, socket);
+        EgressConnector.EgressRates rates = egress.rates(user.name());
         flow.udpReceiver = payload -> {
+            if (!rates.toDestination().tryAcquire(payload.length)) {
+                flow.udpPacketsDropped.incrementAndGet();
+                return;
+            }
             try {
                 socket.send(new DatagramPacket(payload, payload.length));
             } catch (IOException e) {
@@ -221,6 +227,10 @@ public final class ServerSession extends BondSession {
             while (!flow.ended.get()) {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 socket.receive(p);
+                if (!rates.fromDestination().tryAcquire(p.getLength())) {
+                    flow.udpPacketsDropped.incrementAndGet();
+                    continue;
+                }
                 byte[] payload = java.util.Arrays.copyOf(p.getData(), p.getLength());
                 sendUdp(flow, payload);
             }

@@ -12,6 +12,21 @@ import java.net.Socket;
 
 /** Egress without a policy: connects wherever asked (tests only reach loopback servers they started). */
 final class FakeDirectEgress implements EgressConnector {
+    private final EgressRates rates;
+
+    FakeDirectEgress() {
+        this(EgressRates.NONE);
+    }
+
+    /** Every user shares {@code rates}. */
+    FakeDirectEgress(EgressRates rates) {
+        this.rates = rates;
+    }
+
+    @Override
+    public EgressRates rates(String user) {
+        return rates;
+    }
     @Override
     public Socket connectTcp(String user, Destination destination) throws FlowOpenException {
         Socket s = new Socket();

@@ -59,8 +59,13 @@ final class LoopbackBond implements AutoCloseable {
     /** As {@link #newServer(EngineUnderTest, BondSettings)}, listening as {@code listen} says. */
     static BondServer newServer(EngineUnderTest engine, BondSettings settings, ServerListenSpec listen)
             throws Exception {
-        BondServer server = new BondServer(engine.create(), listen, LoopbackBond::authenticate,
-                new FakeDirectEgress(), settings);
+        return newServer(engine, settings, listen, new FakeDirectEgress());
+    }
+
+    /** As {@link #newServer(EngineUnderTest, BondSettings)}, with this egress. */
+    static BondServer newServer(EngineUnderTest engine, BondSettings settings, ServerListenSpec listen,
+                                io.quicbond.transport.EgressConnector egress) throws Exception {
+        BondServer server = new BondServer(engine.create(), listen, LoopbackBond::authenticate, egress, settings);
         server.start();
         return server;
     }
