@@ -62,7 +62,8 @@ import java.util.logging.Logger;
  *
  * <p>Each client uplink ({@link #connect}) gets its own UDP channel and codec, bound to the uplink's source
  * address, so the congestion controller (and quiche's state) is per uplink; a listener ({@link #listen}) is one
- * UDP channel whose connections share its codec. Settings (both ends, from NETTY-QUIC.md): connection receive
+ * UDP channel per event loop (up to the CPUs) on one port, each with a codec that its connections share (see
+ * {@link #listenerSockets()}). Settings (both ends, from NETTY-QUIC.md): connection receive
  * window max(64 MB, 4 &times; stream window), stream window max(16 MB, the spec's receiveWindow), 100
  * bidirectional streams per peer, no unidirectional ones, UDP payloads of at most {@value #DEFAULT_UDP_PAYLOAD}
  * bytes unless the spec says otherwise, the DATAGRAM extension on, 4 MB socket buffers, no Retry (a listener does
