@@ -109,6 +109,47 @@ class PacingControllerTest {
     }
 
     @Test
+    void onALongPathTheRateRisesByAStepPerRoundTripNotPerProbe() {
+        assertEquals(1.0, PacingController.upStepScale(40 * MS), 1e-9);
+        assertEquals(1.0, PacingController.upStepScale(100 * MS), 1e-9);
+        assertEquals(0.5, PacingController.upStepScale(200 * MS), 1e-9);
+        for (long rtt : new long[]{50 * MS, 200 * MS}) {
+            PacingController pacing = new PacingController();
+            pacing.update(1e6, rtt, 100 * MS, true); // a queue ends startup and pulls the correction down
+            double before = pacing.correction();
+            pacing.update(1e6, rtt, 0, true);
+            double rise = pacing.correction() / before - 1;
+            double expected = rtt == 50 * MS ? PacingController.STEP : PacingController.STEP / 2;
+            assertTrue(rise >= expected - 1e-9, rtt / MS + " ms: rise " + rise);
+        }
+    }
+
+    @Test
+    void aLongPathWithAShallowBufferIsNotOverrunOverAndOver() {
+        // The benchmark's slowest link: 10 Mbit/s, 200 ms RTT, a 52-ms buffer; quiche's estimate 5 % high. The
+        // pacer sees the queue a round trip (two steps) late. Count the steps whose queue would not fit.
+        double capacity = 1.25e6;
+        double bufferMs = 52;
+        long rtt = 200 * MS;
+        PacingController pacing = new PacingController();
+        pacing.update(capacity * 1.05, rtt, 100 * MS, true); // past startup
+        double queueBytes = 0;
+        long[] seen = new long[3];
+        int overruns = 0;
+        for (int i = 0; i < 600; i++) {
+            double rate = pacing.update(capacity * 1.05, rtt, seen[i % 3], true);
+            queueBytes = Math.max(0, queueBytes + (rate - capacity) * 0.1);
+            if (queueBytes / capacity * 1e3 > bufferMs) {
+                overruns++;
+                queueBytes = bufferMs / 1e3 * capacity; // tail drop
+            }
+            seen[(i + 2) % 3] = (long) (queueBytes / capacity * 1e9); // visible two steps from now
+        }
+        System.out.println("overruns of a 52-ms buffer on a 200-ms path in 600 steps: " + overruns);
+        assertTrue(overruns <= 30, overruns + " of 600 steps overran the buffer");
+    }
+
+    @Test
     void startupEndsWhenTheEstimateStopsGrowingForThreeRtts() {
         PacingController pacing = new PacingController();
         int steps = 0;
