@@ -22,9 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,32 +45,19 @@ class BondFailureTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(120)
     void uploadCompletesIntactWhenAnUplinkGoesSilentMidway(EngineUnderTest engine) throws Exception {
-        BondSettings settings = BondSettings.defaults();
-        List<FakeBlackholeRelay> relays = new ArrayList<>();
         List<String> events = new CopyOnWriteArrayList<>();
-        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             BondServer server = LoopbackBond.newServer(engine, settings)) {
-            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
-            client.addEventListener(events::add);
-            for (int i = 0; i < 3; i++) {
-                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
-                relays.add(relay);
-                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
-            }
-            assertTrue(client.awaitUplinks(3, Duration.ofSeconds(20)));
-            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
+        try (RelayedBond bond = RelayedBond.start(engine, BondSettings.defaults(), 3)) {
+            bond.client().addEventListener(events::add);
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(bond.sink());
             byte[] data = LoopbackBond.randomBytes(30 << 20, 7);
-            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
+            TcpFlow flow = bond.client().openTcp(new Destination("127.0.0.1", bond.sink().getLocalPort()));
             try (OutputStream out = flow.output()) {
                 out.write(data, 0, data.length / 3);
-                relays.get(0).blackhole(true);
+                bond.relays().get(0).blackhole(true);
                 out.write(data, data.length / 3, data.length - data.length / 3);
             }
             sinkHash.get(90, TimeUnit.SECONDS).assertIs(data);
             assertTrue(events.stream().anyMatch(e -> e.startsWith("uplink link0 suspect")), events.toString());
-            client.close();
-        } finally {
-            relays.forEach(FakeBlackholeRelay::close);
         }
     }
 
@@ -85,25 +70,13 @@ class BondFailureTest {
         // with no byte of the flow lost meanwhile. Measured here: kwik's server never follows the client to its
         // new port, so the uplink is found dead (2 s) and dialled again; quiche's follows some rebindings and not
         // others (one listener socket or several alike).
-        BondSettings settings = BondSettings.defaults();
-        List<FakeBlackholeRelay> relays = new ArrayList<>();
         List<String> events = new CopyOnWriteArrayList<>();
-        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             BondServer server = LoopbackBond.newServer(engine, settings)) {
-            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
-            for (int i = 0; i < 2; i++) {
-                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
-                relays.add(relay);
-                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
-            }
-            assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
-            client.addEventListener(events::add);
-            FakeBlackholeRelay nat = relays.getFirst();
-            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
-            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
-            MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            java.util.Random random = new java.util.Random(31);
-            byte[] block = new byte[128 * 1024];
+        try (RelayedBond bond = RelayedBond.start(engine, BondSettings.defaults(), 2)) {
+            bond.client().addEventListener(events::add);
+            FakeBlackholeRelay nat = bond.relays().getFirst();
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(bond.sink());
+            TcpFlow flow = bond.client().openTcp(new Destination("127.0.0.1", bond.sink().getLocalPort()));
+            RelayedBond.HashedBlocks sent = new RelayedBond.HashedBlocks(31, 128 * 1024);
             long start = System.nanoTime();
             int rebinds = 0;
             long reboundAt = 0;
@@ -125,20 +98,15 @@ class BondFailureTest {
                         carriesAgainMillis = (System.nanoTime() - reboundAt) / 1_000_000;
                         break;
                     }
-                    random.nextBytes(block);
-                    sent.update(block);
-                    out.write(block);
+                    sent.writeOne(out);
                 }
             }
             LoopbackBond.Received received = sinkHash.get(90, TimeUnit.SECONDS);
-            assertArrayEquals(sent.digest(), received.sha256(),
+            assertArrayEquals(sent.sha256(), received.sha256(),
                     "no byte lost across the rebinding: " + received.bytes() + " bytes; events " + events);
             assertTrue(carriesAgainMillis >= 0, "link0 carried no traffic after its NAT's last rebinding: " + events);
             System.out.println(engine + ": link0 carried traffic again " + carriesAgainMillis
                     + " ms after its NAT's last rebinding; events " + events);
-            client.close();
-        } finally {
-            relays.forEach(FakeBlackholeRelay::close);
         }
     }
 
@@ -227,27 +195,15 @@ class BondFailureTest {
     @Timeout(90)
     void redundantFlowLosesNothingWhenOneOfTwoLinksDropsEverything(EngineUnderTest engine) throws Exception {
         BondSettings settings = BondSettings.defaults().withDefaultPolicy(Policy.REDUNDANT);
-        List<FakeBlackholeRelay> relays = new ArrayList<>();
-        try (ServerSocket sinkServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             BondServer server = LoopbackBond.newServer(engine, settings)) {
-            BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
-            for (int i = 0; i < 2; i++) {
-                FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
-                relays.add(relay);
-                client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, true));
-            }
-            assertTrue(client.awaitUplinks(2, Duration.ofSeconds(20)));
-            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(sinkServer);
+        try (RelayedBond bond = RelayedBond.start(engine, settings, 2)) {
+            CompletableFuture<LoopbackBond.Received> sinkHash = LoopbackBond.hashingSink(bond.sink());
             byte[] data = LoopbackBond.randomBytes(5 << 20, 11);
-            TcpFlow flow = client.openTcp(new Destination("127.0.0.1", sinkServer.getLocalPort()));
-            relays.get(1).blackhole(true);
+            TcpFlow flow = bond.client().openTcp(new Destination("127.0.0.1", bond.sink().getLocalPort()));
+            bond.relays().get(1).blackhole(true);
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }
             sinkHash.get(60, TimeUnit.SECONDS).assertIs(data);
-            client.close();
-        } finally {
-            relays.forEach(FakeBlackholeRelay::close);
         }
     }
 }

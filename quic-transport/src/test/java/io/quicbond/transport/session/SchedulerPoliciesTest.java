@@ -10,12 +10,8 @@ import io.quicbond.transport.scheduler.Policy;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -25,19 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Policies end to end over each real QUIC engine, each uplink behind a relay that counts and can drop everything. */
 class SchedulerPoliciesTest {
 
-    private record Rig(BondServer server, BondClient client, List<FakeBlackholeRelay> relays, ServerSocket sink)
-            implements AutoCloseable {
-        @Override
-        public void close() throws Exception {
-            client.close();
-            server.close();
-            relays.forEach(FakeBlackholeRelay::close);
-            sink.close();
-            EngineUnderTest.closeAll();
-        }
-    }
-
-    private static Rig rig(EngineUnderTest engine, Policy policy, boolean... primary) throws Exception {
+    private static RelayedBond rig(EngineUnderTest engine, Policy policy, boolean... primary) throws Exception {
         UplinkTuning[] tunings = new UplinkTuning[primary.length];
         for (int i = 0; i < primary.length; i++) {
             tunings[i] = UplinkTuning.DEFAULT.withPrimary(primary[i]);
@@ -45,25 +29,15 @@ class SchedulerPoliciesTest {
         return rig(engine, policy, tunings);
     }
 
-    private static Rig rig(EngineUnderTest engine, Policy policy, UplinkTuning... tunings) throws Exception {
-        BondSettings settings = BondSettings.defaults().withDefaultPolicy(policy);
-        BondServer server = LoopbackBond.newServer(engine, settings);
-        BondClient client = LoopbackBond.newClient(engine, settings, LoopbackBond.identity(), LoopbackBond.SECRET);
-        List<FakeBlackholeRelay> relays = new ArrayList<>();
-        for (int i = 0; i < tunings.length; i++) {
-            FakeBlackholeRelay relay = new FakeBlackholeRelay(server.localAddress());
-            relays.add(relay);
-            client.addUplink(new UplinkSpec("link" + i, relay.address(), null, null, tunings[i]));
-        }
-        assertTrue(client.awaitUplinks(tunings.length, Duration.ofSeconds(20)));
-        return new Rig(server, client, relays, new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+    private static RelayedBond rig(EngineUnderTest engine, Policy policy, UplinkTuning... tunings) throws Exception {
+        return RelayedBond.start(engine, BondSettings.defaults().withDefaultPolicy(policy), tunings);
     }
 
     @ParameterizedTest
     @EnumSource(EngineUnderTest.class)
     @Timeout(90)
     void failoverKeepsTheBackupIdleWhileThePrimaryIsUp(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
+        try (RelayedBond rig = rig(engine, Policy.FAILOVER, true, false)) {
             long backupBefore = rig.relays().get(1).bytesUp();
             CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 21);
@@ -83,7 +57,7 @@ class SchedulerPoliciesTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(90)
     void failoverMovesToTheBackupWhenThePrimaryDies(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.FAILOVER, true, false)) {
+        try (RelayedBond rig = rig(engine, Policy.FAILOVER, true, false)) {
             CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             byte[] data = LoopbackBond.randomBytes(10 << 20, 22);
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
@@ -101,13 +75,11 @@ class SchedulerPoliciesTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(120)
     void aLinkCutAndRestoredMidTransferCarriesTrafficAgain(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.AGGREGATE, true, true)) {
+        try (RelayedBond rig = rig(engine, Policy.AGGREGATE, true, true)) {
             CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
             TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
             FakeBlackholeRelay flaky = rig.relays().get(0);
-            MessageDigest sent = MessageDigest.getInstance("SHA-256");
-            java.util.Random random = new java.util.Random(23);
-            byte[] block = new byte[256 * 1024];
+            RelayedBond.HashedBlocks sent = new RelayedBond.HashedBlocks(23, 256 * 1024);
             long start = System.nanoTime();
             long restoredAt = 0;
             long bytesAtRestore = 0;
@@ -133,13 +105,11 @@ class SchedulerPoliciesTest {
                     if (elapsed > 20_000) {
                         break;
                     }
-                    random.nextBytes(block);
-                    sent.update(block);
-                    out.write(block);
+                    sent.writeOne(out);
                 }
             }
             LoopbackBond.Received received = hash.get(90, TimeUnit.SECONDS);
-            assertArrayEquals(sent.digest(), received.sha256(),
+            assertArrayEquals(sent.sha256(), received.sha256(),
                     "no byte lost across the cut: " + received.bytes() + " bytes from " + received.from());
             assertTrue(reusedAfterMillis >= 0, "the restored link never carried another megabyte in 20 s");
             System.out.println("restored link carried 1 MB again " + reusedAfterMillis + " ms after it came back");
@@ -150,7 +120,7 @@ class SchedulerPoliciesTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(90)
     void redundantUdpLosesNoPacketWhileOneOfTwoLinksDropsEverything(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.REDUNDANT, true, true);
+        try (RelayedBond rig = rig(engine, Policy.REDUNDANT, true, true);
              java.net.DatagramSocket echo = new java.net.DatagramSocket(
                      new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             startEcho(echo);
@@ -181,7 +151,7 @@ class SchedulerPoliciesTest {
         // One uplink losing 30 % of what it sends: with one copy per uplink, 30 % of a call's packets would be
         // lost (21-23 % measured here without the copy: some losses hit packets quiche sends again); with the
         // second copy, about 9 % (both copies lost; 5-10 % measured).
-        try (Rig rig = rig(engine, Policy.REDUNDANT, true);
+        try (RelayedBond rig = rig(engine, Policy.REDUNDANT, true);
              java.net.DatagramSocket echo = new java.net.DatagramSocket(
                      new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             startEcho(echo);
@@ -236,7 +206,7 @@ class SchedulerPoliciesTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(120)
     void aBackupStaysIdleUnderAggregateUntilItIsRetunedToPrimary(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.AGGREGATE, true, false)) {
+        try (RelayedBond rig = rig(engine, Policy.AGGREGATE, true, false)) {
             FakeBlackholeRelay backup = rig.relays().get(1);
             long before = backup.bytesUp();
             upload(rig, LoopbackBond.randomBytes(8 << 20, 31));
@@ -257,7 +227,7 @@ class SchedulerPoliciesTest {
     @Timeout(120)
     void rateCapsHoldAnUplinkToItsRateInBothDirections(EngineUnderTest engine) throws Exception {
         long capBits = 16_000_000; // 2 MB/s each way on link0; link1 is free
-        try (Rig rig = rig(engine, Policy.AGGREGATE, new UplinkTuning(true, 1.0, capBits, capBits), UplinkTuning.DEFAULT)) {
+        try (RelayedBond rig = rig(engine, Policy.AGGREGATE, new UplinkTuning(true, 1.0, capBits, capBits), UplinkTuning.DEFAULT)) {
             FakeBlackholeRelay capped = rig.relays().get(0);
             Thread.sleep(300); // the settings reach the server before the download starts
 
@@ -286,7 +256,7 @@ class SchedulerPoliciesTest {
     @EnumSource(EngineUnderTest.class)
     @Timeout(90)
     void everyUplinksBacklogDrainsToZeroOnceTheFarEndHasEverything(EngineUnderTest engine) throws Exception {
-        try (Rig rig = rig(engine, Policy.AGGREGATE, true, true)) {
+        try (RelayedBond rig = rig(engine, Policy.AGGREGATE, true, true)) {
             upload(rig, LoopbackBond.randomBytes(16 << 20, 35));
             long deadline = System.nanoTime() + 5_000_000_000L;
             java.util.List<Long> backlog;
@@ -299,7 +269,7 @@ class SchedulerPoliciesTest {
         }
     }
 
-    private static void upload(Rig rig, byte[] data) throws Exception {
+    private static void upload(RelayedBond rig, byte[] data) throws Exception {
         CompletableFuture<LoopbackBond.Received> hash = LoopbackBond.hashingSink(rig.sink());
         TcpFlow flow = rig.client().openTcp(new Destination("127.0.0.1", rig.sink().getLocalPort()));
         try (OutputStream out = flow.output()) {
@@ -309,7 +279,7 @@ class SchedulerPoliciesTest {
     }
 
     /** Reads {@code size} bytes that a local server writes, through the bond, and checks their hash. */
-    private static void download(Rig rig, int size) throws Exception {
+    private static void download(RelayedBond rig, int size) throws Exception {
         byte[] data = LoopbackBond.randomBytes(size, 34);
         CompletableFuture<Void> source = CompletableFuture.runAsync(() -> {
             try (Socket s = rig.sink().accept(); OutputStream out = s.getOutputStream()) {
