@@ -294,4 +294,18 @@ public final class IncomingStream {
             lock.unlock();
         }
     }
+
+    /** Where the stream stands, for diagnostics: what arrived in order, what waits out of order, what was read. */
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return "in{contiguous=" + contiguous + " consumed=" + consumed + " final=" + finalSize + " outOfOrder="
+                    + outOfOrder.size() + "/" + outOfOrderBytes + "B"
+                    + (outOfOrder.isEmpty() ? "" : " from " + outOfOrder.firstKey()) + " acked=" + ackedReceived
+                    + "/" + ackedLimit + (resetReason != null ? " reset " + resetReason : "") + "}";
+        } finally {
+            lock.unlock();
+        }
+    }
 }

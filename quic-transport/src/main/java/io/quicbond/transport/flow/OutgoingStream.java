@@ -524,4 +524,20 @@ public final class OutgoingStream {
             lock.unlock();
         }
     }
+
+    /** Where the stream stands, for diagnostics: what was written, sent, acknowledged, and what waits where. */
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            StringBuilder b = new StringBuilder("out{written=").append(written).append(" final=").append(finalSize)
+                    .append(" nextNew=").append(nextNew).append(" acked=").append(acked).append(" peerLimit=")
+                    .append(peerLimit).append(" retransmit=").append(retransmit).append(" parked=")
+                    .append(parked.size()).append(aborted ? " aborted " + abortReason : "");
+            inFlight.forEach((path, ranges) -> b.append(" inFlight[").append(path).append("]=").append(sum(ranges)));
+            return b.append('}').toString();
+        } finally {
+            lock.unlock();
+        }
+    }
 }

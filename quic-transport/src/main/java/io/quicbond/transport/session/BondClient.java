@@ -181,6 +181,11 @@ public final class BondClient implements FlowTransport, AutoCloseable {
         return new ClientStatus(s, configured);
     }
 
+    /** The session's uplinks and flows, one line each (see {@link BondSession#describe}). */
+    String describe() {
+        return session.describe();
+    }
+
     public String sessionId() {
         return session.sessionIdHex();
     }

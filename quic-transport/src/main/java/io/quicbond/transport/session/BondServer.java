@@ -159,6 +159,15 @@ public final class BondServer implements AutoCloseable {
         return out;
     }
 
+    /** Every session's uplinks and flows, one line each (see {@link BondSession#describe}). */
+    String describe() {
+        StringBuilder b = new StringBuilder();
+        for (ServerSession s : sessions.values()) {
+            b.append(s.describe());
+        }
+        return b.toString();
+    }
+
     public long failedLogins() {
         return failedLogins.get();
     }

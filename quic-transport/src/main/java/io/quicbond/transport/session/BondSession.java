@@ -667,6 +667,19 @@ public abstract class BondSession {
 
     protected abstract String userName();
 
+    /** Every uplink's and flow's state in one line each, for diagnosing a flow that does not finish. */
+    String describe() {
+        StringBuilder b = new StringBuilder("session ").append(sessionIdHex()).append('\n');
+        for (Uplink u : uplinks) {
+            b.append("  ").append(SessionStatus.UplinkStatus.of(u)).append('\n');
+        }
+        for (BondFlow f : flows.values()) {
+            b.append("  ").append(f).append(" opened=").append(f.opened.isDone()).append(" ended=")
+                    .append(f.ended.get()).append(' ').append(f.out).append(' ').append(f.in).append('\n');
+        }
+        return b.toString();
+    }
+
     public int flowCount() {
         return flows.size();
     }

@@ -41,6 +41,17 @@ record RelayedBond(BondServer server, BondClient client, List<FakeBlackholeRelay
         return start(engine, settings, tunings);
     }
 
+    /** Both ends' uplinks and flows and each relay's counters: what a test prints when a flow does not finish. */
+    String describe() {
+        StringBuilder b = new StringBuilder("client ").append(client.describe()).append("server ")
+                .append(server.describe());
+        for (int i = 0; i < relays.size(); i++) {
+            b.append("relay link").append(i).append(": up ").append(relays.get(i).bytesUp()).append(" B, down ")
+                    .append(relays.get(i).bytesDown()).append(" B\n");
+        }
+        return b.toString();
+    }
+
     @Override
     public void close() throws Exception {
         client.close();

@@ -275,7 +275,11 @@ class SchedulerPoliciesTest {
         try (OutputStream out = flow.output()) {
             out.write(data);
         }
-        hash.get(90, TimeUnit.SECONDS).assertIs(data);
+        try {
+            hash.get(90, TimeUnit.SECONDS).assertIs(data);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("upload did not finish in 90 s:\n" + rig.describe(), e);
+        }
     }
 
     /** Reads {@code size} bytes that a local server writes, through the bond, and checks their hash. */
