@@ -53,8 +53,8 @@ import java.util.Objects;
  *       "period": "month",                   default "month"; day | week | month (local time)
  *       "reset_day": 1                       default 1; 1..28 of the month, 1..7 (Monday = 1) of the week
  *     },                                     used up: the uplink is a backup until the period ends
- *     "congestion_control": "bbr",           default: the engine's (quiche: bbr); bbr | cubic | reno; kwik has
- *                                            only reno
+ *     "congestion_control": "bbr",           default bbr; bbr | cubic | reno; kwik: bbr (its delivery-rate
+ *                                            window) or reno
  *     "max_udp_payload": 1350                default 1350; 1200..8972; the largest UDP payload either way on
  *                                            this uplink (quiche; the server sends no more than this either).
  *                                            1472 where the whole path carries 1500-byte IPv4 packets: fewer
@@ -169,7 +169,8 @@ public record ClientConfig(Server server, String user, String secret, String eng
      * @param upBitsPerSecond   upload cap; 0 = none
      * @param downBitsPerSecond download cap (the server applies it); 0 = none
      * @param budget            data budget; null = none
-     * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (quiche: bbr; kwik: reno only)
+     * @param congestionControl "bbr", "cubic" or "reno"; null = the engine's default (bbr); kwik has bbr (its
+     *                          delivery-rate window) and reno
      * @param mark              SO_MARK of the uplink's socket, for {@code ip rule fwmark M table T} per WAN; 0 = none
      * @param maxUdpPayload     largest UDP payload either way on this uplink
      */

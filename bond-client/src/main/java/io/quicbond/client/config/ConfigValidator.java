@@ -17,6 +17,7 @@ import io.quicbond.client.rules.PolicyRule;
 import io.quicbond.client.rules.PortRanges;
 import io.quicbond.transport.Destination;
 import io.quicbond.transport.engine.ClientLinkSpec;
+import io.quicbond.transport.engine.kwik.KwikEngine;
 import io.quicbond.transport.scheduler.Policy;
 import io.quicbond.transport.tls.CertificatePin;
 import java.net.Inet4Address;
@@ -283,9 +284,9 @@ final class ConfigValidator {
             if (cc != null && !CONGESTION_CONTROLS.contains(cc)) {
                 problem(path + ".congestion_control", "must be bbr, cubic or reno, got " + ConfigText.quote(cc));
                 cc = null;
-            } else if (cc != null && "kwik".equals(engine) && !"reno".equals(cc)) {
-                problem(path + ".congestion_control", "the kwik engine has only reno (NewReno), got "
-                        + ConfigText.quote(cc) + "; use \"engine\": \"quiche\" for bbr or cubic");
+            } else if (cc != null && "kwik".equals(engine) && !KwikEngine.CONGESTION_CONTROLS.contains(cc)) {
+                problem(path + ".congestion_control", "the kwik engine has bbr (its delivery-rate window) and reno,"
+                        + " got " + ConfigText.quote(cc) + "; use \"engine\": \"quiche\" for cubic");
                 cc = null;
             }
             range(path + ".mark", u.mark(), 0, 0xFFFF_FFFFL);

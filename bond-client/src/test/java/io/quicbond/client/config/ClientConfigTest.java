@@ -366,16 +366,21 @@ class ClientConfigTest {
     }
 
     @Test
-    void congestionControlIsPerUplinkAndKwikHasOnlyReno() throws Exception {
+    void congestionControlIsPerUplinkAndKwikHasBbrAndReno() throws Exception {
         String json = minimalReplacing("[ { \"name\": \"wan0\" } ]",
                 "[ { \"name\": \"wan0\", \"congestion_control\": \"CUBIC\" }, { \"name\": \"wan1\" } ]");
         ClientConfig c = parse(json);
         assertEquals("cubic", c.uplinks().get(0).congestionControl());
         assertNull(c.uplinks().get(1).congestionControl(), "the engine's default");
-        assertEquals(List.of("client.json: uplinks[0].congestion_control: the kwik engine has only reno (NewReno), got"
-                        + " 'cubic'; use \"engine\": \"quiche\" for bbr or cubic"),
+        assertEquals(List.of("client.json: uplinks[0].congestion_control: the kwik engine has bbr (its delivery-rate"
+                        + " window) and reno, got 'cubic'; use \"engine\": \"quiche\" for cubic"),
                 problems(minimalWith("\"engine\": \"kwik\"").replace("[ { \"name\": \"wan0\" } ]",
                         "[ { \"name\": \"wan0\", \"congestion_control\": \"cubic\" } ]")));
+        for (String accepted : List.of("bbr", "reno")) {
+            ClientConfig kwik = parse(minimalWith("\"engine\": \"kwik\"").replace("[ { \"name\": \"wan0\" } ]",
+                    "[ { \"name\": \"wan0\", \"congestion_control\": \"" + accepted + "\" } ]"));
+            assertEquals(accepted, kwik.uplinks().getFirst().congestionControl());
+        }
     }
 
     @Test

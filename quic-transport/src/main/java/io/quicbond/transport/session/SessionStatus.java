@@ -17,7 +17,8 @@ public record SessionStatus(String sessionId, String user, List<UplinkStatus> up
      * @param deliveryRate what the uplink has shown it delivers (peak of recent windows), bytes per second
      * @param backlogLimit how many sent-but-not-yet-received bytes the uplink may have before it takes no more
      * @param pacingRate the rate the uplink's writer is paced at, bytes per second; 0 = not paced (yet)
-     * @param cwndBytes the QUIC congestion window the engine reports, bytes; -1 when the engine does not say (kwik)
+     * @param cwndBytes the QUIC congestion window the engine reports, bytes; -1 when the engine does not say (kwik
+     *                  with NewReno)
      */
     public record UplinkStatus(String name, int id, String state, double rttMs, double rttVarMs, double quicRttMs,
                                double lossPercent, long bytesSent, long bytesReceived, double sendRate,

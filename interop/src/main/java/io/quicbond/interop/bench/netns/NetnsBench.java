@@ -238,7 +238,7 @@ public final class NetnsBench {
         return switch (s.kind()) {
             case BULK, FAILOVER, FLAP -> bulk(s, system, run, links, specs, pair, logFile);
             case LATENCY -> latency(s, system, run, links, pair, logFile);
-            case REDUNDANT -> redundant(s, system, run, links, logFile);
+            case REDUNDANT -> redundant(s, system, run, links, pair, logFile);
         };
     }
 
@@ -379,12 +379,14 @@ public final class NetnsBench {
         }
     }
 
-    private NetnsReport.RunResult redundant(Scenario s, String system, int run, NetnsLinks links, Path logFile)
-            throws IOException, InterruptedException {
+    private NetnsReport.RunResult redundant(Scenario s, String system, int run, NetnsLinks links, QuicbondPair pair,
+                                            Path logFile) throws IOException, InterruptedException {
         boolean viaBond = system.startsWith("quicbond-");
         InetSocketAddress listen = viaBond ? new InetSocketAddress("127.0.0.1", QuicbondPair.UDP_REDUNDANT_TARGET)
                 : new InetSocketAddress(links.serverAddress(1), QuicbondPair.UDP_REDUNDANT_TARGET);
-        InetSocketAddress to = viaBond ? new InetSocketAddress("127.0.0.1", QuicbondPair.UDP_FORWARD_REDUNDANT) : listen;
+        // The pair's own forward: each engine's pair listens at its own offset (a kwik run sent to quiche's port
+        // and reported 100 % loss until this was the pair's).
+        InetSocketAddress to = viaBond ? new InetSocketAddress("127.0.0.1", pair.udpForwardRedundant()) : listen;
         InetSocketAddress bind = viaBond ? null : new InetSocketAddress(links.clientAddress(1), 0);
         int perSecond = 200;
         try (UdpProbes probes = new UdpProbes(links.clientNamespace(), bind, to, links.serverNamespace(), listen)) {

@@ -187,6 +187,11 @@ final class QuicbondPair implements AutoCloseable {
         return TCP_FORWARD + portOffset;
     }
 
+    /** The client namespace's loopback port whose UDP forward reaches {@link #UDP_REDUNDANT_TARGET}. */
+    int udpForwardRedundant() {
+        return UDP_FORWARD_REDUNDANT + portOffset;
+    }
+
     /** The client namespace's loopback port whose UDP forward reaches {@link #UDP_AGGREGATE_TARGET}. */
     int udpForwardAggregate() {
         return UDP_FORWARD_AGGREGATE + portOffset;

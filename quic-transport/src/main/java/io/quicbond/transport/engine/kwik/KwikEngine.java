@@ -7,6 +7,7 @@ import io.quicbond.transport.engine.QuicListener;
 import io.quicbond.transport.engine.ServerListenSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.Consumer;
 import tech.kwik.core.QuicClientConnection;
 import tech.kwik.core.QuicConnection;
@@ -36,19 +37,71 @@ public final class KwikEngine implements QuicEngine {
         QuicClientConnection.class.getClassLoader().setPackageAssertionStatus("tech.kwik", false);
     }
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(KwikEngine.class.getName());
+    /** The names {@code congestion_control} takes with this engine. */
+    public static final List<String> CONGESTION_CONTROLS = List.of("bbr", "reno");
+    private static final java.util.concurrent.atomic.AtomicBoolean ATTACH_FAILURE_LOGGED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private final String congestionControl;
+
+    /** Every connection with the delivery-rate window ("bbr"), unless a client uplink asks for "reno". */
+    public KwikEngine() {
+        this("bbr");
+    }
+
+    /**
+     * @param congestionControl the controller of every connection whose spec names none, and of every connection
+     *                          a listener accepts: "bbr" ({@link DeliveryRateController}: BBR's window rule, loss
+     *                          does not shrink it) or "reno" (kwik's own NewReno)
+     */
+    public KwikEngine(String congestionControl) {
+        if (!CONGESTION_CONTROLS.contains(congestionControl)) {
+            throw new IllegalArgumentException("kwik congestion control must be one of " + CONGESTION_CONTROLS
+                    + ", got '" + congestionControl + "'");
+        }
+        this.congestionControl = congestionControl;
+    }
+
     @Override
     public String name() {
         return "kwik";
     }
 
     @Override
-    public QuicLink connect(ClientLinkSpec spec) throws IOException {
-        if (spec.congestionControl() != null && !"reno".equalsIgnoreCase(spec.congestionControl())) {
-            // kwik's sender has NewReno built in; the config validator refuses other names with kwik, so this is a
-            // caller that did not validate.
-            java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik has only NewReno; congestion"
-                    + " control '" + spec.congestionControl() + "' ignored");
+    public String toString() {
+        return "kwik (" + congestionControl + ")";
+    }
+
+    /** Whether a connection asking for {@code requested} (null: this engine's default) gets kwik's NewReno. */
+    private boolean usesReno(String requested) {
+        String name = requested == null ? congestionControl : requested.toLowerCase(java.util.Locale.ROOT);
+        if (!CONGESTION_CONTROLS.contains(name)) {
+            // A config written for quiche ("cubic") that fell back to kwik: the loss-tolerant default is closer
+            // to what it asked for than NewReno.
+            LOG.warning("kwik has no '" + name + "' congestion control; using 'bbr' (the delivery-rate window)");
+            return false;
         }
+        return name.equals("reno");
+    }
+
+    /** The delivery-rate window on {@code connection}, or null (NewReno stays) if kwik's internals have moved. */
+    private static DeliveryRateController attachDeliveryRate(QuicConnection connection) {
+        try {
+            return DeliveryRateController.install(connection);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            if (ATTACH_FAILURE_LOGGED.compareAndSet(false, true)) {
+                LOG.warning("cannot attach the delivery-rate congestion window to kwik (" + e
+                        + "); kwik's NewReno stays, which collapses on lossy links. Expected kwik's controller in "
+                        + DeliveryRateController.HOLDERS);
+            }
+            return null;
+        }
+    }
+
+    @Override
+    public QuicLink connect(ClientLinkSpec spec) throws IOException {
+        boolean reno = usesReno(spec.congestionControl());
         if (spec.maxUdpPayload() != 0) {
             java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik keeps its own packet size;"
                     + " max UDP payload " + spec.maxUdpPayload() + " ignored");
@@ -82,6 +135,7 @@ public final class KwikEngine implements QuicEngine {
             builder.preferIPv4();
         }
         QuicClientConnection connection = builder.build();
+        DeliveryRateController controller = reno ? null : attachDeliveryRate(connection);
         try {
             connection.connect();
         } catch (IOException | RuntimeException e) {
@@ -91,7 +145,7 @@ public final class KwikEngine implements QuicEngine {
             }
             throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
         }
-        return new KwikLink(connection, spec.server(), socketHolder[0], null);
+        return new KwikLink(connection, spec.server(), socketHolder[0], null, controller);
     }
 
     @Override
@@ -122,7 +176,8 @@ public final class KwikEngine implements QuicEngine {
             @Override
             public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
                 InetSocketAddress peer = connection instanceof ServerConnection sc ? sc.getInitialRemoteAddress() : null;
-                KwikLink link = new KwikLink(connection, peer, null, socket);
+                DeliveryRateController controller = usesReno(null) ? null : attachDeliveryRate(connection);
+                KwikLink link = new KwikLink(connection, peer, null, socket, controller);
                 onConnection.accept(link);
                 return new ApplicationProtocolConnection() {
                     @Override

@@ -45,8 +45,12 @@ final class KwikLink implements QuicLink {
     private volatile String closeReason;
     private volatile long peerCloseCode = -1;
 
+    /** The connection's delivery-rate window, null when it runs kwik's NewReno (which tells nothing). */
+    private final DeliveryRateController controller;
+
     KwikLink(QuicConnection connection, InetSocketAddress peer, ResilientDatagramSocket ownSocket,
-             ResilientDatagramSocket sharedSocket) {
+             ResilientDatagramSocket sharedSocket, DeliveryRateController controller) {
+        this.controller = controller;
         this.connection = connection;
         this.peer = peer;
         this.ownSocket = ownSocket;
@@ -155,8 +159,10 @@ final class KwikLink implements QuicLink {
         }
         long received = ownSocket != null ? ownSocket.packetsReceived()
                 : sharedSocket != null ? sharedSocket.packetsFrom(peer) : -1;
+        long cwnd = controller != null ? controller.window() : -1;
+        long rate = controller != null ? (long) controller.deliveryRate() : -1;
         return new LinkStats(s.smoothedRtt() * 1000L, s.rttVar() * 1000L, s.packetsSent(), s.lostPackets(),
-                s.bytesSent(), received, -1, -1);
+                s.bytesSent(), received, cwnd, rate > 0 ? rate : -1);
     }
 
     @Override

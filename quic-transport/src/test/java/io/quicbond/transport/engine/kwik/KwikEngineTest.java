@@ -112,4 +112,40 @@ class KwikEngineTest {
             }
         }
     }
+
+    @Test
+    @Timeout(30)
+    void bothEndsRunTheDeliveryRateWindowUnlessRenoIsAsked() throws Exception {
+        for (String cc : List.of("bbr", "reno")) {
+            KwikEngine engine = new KwikEngine(cc);
+            LinkedBlockingQueue<QuicLink> accepted = new LinkedBlockingQueue<>();
+            ServerListenSpec listen = new ServerListenSpec(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    "test/1", IDENTITY.toKeyStore("k", "p".toCharArray()), "k", "p".toCharArray(), Duration.ofSeconds(10),
+                    1 << 20);
+            try (QuicListener listener = engine.listen(listen, accepted::add)) {
+                QuicLink client = engine.connect(new ClientLinkSpec(listener.localAddress(), null, null, "test/1",
+                        CertificatePin.pinningTrustManager(CertificatePin.of(IDENTITY.certificate())), "quicbond",
+                        Duration.ofSeconds(5), Duration.ofSeconds(10), 1 << 20));
+                QuicLink server = accepted.poll(5, TimeUnit.SECONDS);
+                assertNotNull(server);
+                try {
+                    // kwik's NewReno says nothing about its window; the delivery-rate window reports it.
+                    boolean ours = cc.equals("bbr");
+                    assertTrue((client.stats().cwndBytes() >= DeliveryRateWindow.MIN_WINDOW_BYTES) == ours,
+                            cc + ": client window " + client.stats().cwndBytes());
+                    assertTrue((server.stats().cwndBytes() >= DeliveryRateWindow.MIN_WINDOW_BYTES) == ours,
+                            cc + ": server window " + server.stats().cwndBytes());
+                } finally {
+                    client.close(0, "done");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnknownEngineWideControllerIsRefused() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new KwikEngine("cubic"));
+        assertTrue(e.getMessage().contains("[bbr, reno]"), e.getMessage());
+    }
 }
