@@ -496,22 +496,38 @@ public abstract class BondSession {
     }
 
     /**
-     * When a chunk sent on {@code path} should have been reported received: the bytes that had to cross before
-     * it at the uplink's rate, plus a minimum RTT (there and the report's way back), 10 ms (PATH_ACK's spacing)
-     * and a margin of 4 RTT variances, at least 20 ms. The older deadline,
-     * the uplink's whole current backlog on top of its smoothed RTT, left 300–400 ms delivery stalls on the
-     * benchmark's 100 ms link. (Rescuing sooner once an uplink's count stops moving, while its QUIC stream
-     * repairs a loss, was tried: the steady-state stalls halved, but the copies cost 2–5 % of throughput,
-     * since quiche repairs a loss about 1.5 RTT after sending, hardly later than the rescue arrives.)
+     * When the far end's flow acknowledgement should have passed a chunk sent on {@code path}: the bytes that had
+     * to cross before it at the uplink's rate and half the uplink's minimum RTT (its arrival), then half the
+     * lowest-RTT uplink's minimum RTT (the flow ACK comes back on that uplink, not on the chunk's), 10 ms (the
+     * far end's acknowledgement spacing) and a margin of 4 RTT variances, at least 20 ms.
+     *
+     * <p>Until 2026-11-26 the chunk's own uplink's whole minimum RTT stood for the way back, as if its report
+     * came back there: on the benchmark's 200-ms link that waited 90 ms longer than the flow ACK takes over the
+     * 20-ms one, and delivery held that much longer behind each packet the slow link lost. With the way back
+     * counted over the fastest uplink, a failover's longest delivery gap was 200-300 ms instead of 200-400 (four
+     * runs each), at the same throughput clean and with 1 % loss (docs/benchmarks.md). The deadline before that,
+     * the uplink's whole current backlog on top of its smoothed RTT, left 300–400 ms stalls on the 100 ms link.
+     * (Rescuing sooner once an uplink's count stops moving, while its QUIC stream repairs a loss, was tried: the
+     * steady-state stalls halved, but the copies cost 2–5 % of throughput, since quiche repairs a loss about 1.5
+     * RTT after sending, hardly later than the rescue arrives.)
      */
     private long deadlineNanos(io.quicbond.transport.flow.PathAccount path, long bytesAhead) {
         if (!(path instanceof Uplink u)) {
             return Long.MAX_VALUE;
         }
-        long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(20), 4 * u.rtt.varianceNanos());
         double rate = u.deliveryRate() > 0 ? u.deliveryRate() : Scheduler.UNKNOWN_RATE;
         long ahead = bytesAhead >= 0 ? bytesAhead : u.unackedBytes();
-        return (long) (ahead / rate * 1e9) + u.rtt.minNanos() + TimeUnit.MILLISECONDS.toNanos(10) + margin;
+        Uplink fastest = controlUplink();
+        return rescueDeadlineNanos(ahead, rate, u.rtt.minNanos(), u.rtt.varianceNanos(),
+                (fastest != null ? fastest : u).rtt.minNanos());
+    }
+
+    /** {@link #deadlineNanos} from its figures: bytes ahead, the path's rate, RTT and variance, the fastest's RTT. */
+    static long rescueDeadlineNanos(long bytesAhead, double bytesPerSecond, long pathMinRttNanos,
+                                    long pathRttVarianceNanos, long fastestMinRttNanos) {
+        long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(20), 4 * pathRttVarianceNanos);
+        return (long) (bytesAhead / bytesPerSecond * 1e9) + pathMinRttNanos / 2 + fastestMinRttNanos / 2
+                + TimeUnit.MILLISECONDS.toNanos(10) + margin;
     }
 
     private void flushAcks(long now) {
