@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import javax.net.ssl.X509TrustManager;
@@ -49,6 +50,18 @@ public final class BondClient implements FlowTransport, AutoCloseable {
      */
     static final Duration FAST_REDIAL_PHASE = Duration.ofSeconds(30);
     static final Duration FAST_REDIAL_PAUSE = Duration.ofMillis(100);
+    /** How long a suspect uplink stays silent before a spare connection is dialled beside it (superviseUntilDown). */
+    static final Duration SPARE_AFTER_SILENCE = Duration.ofMillis(300);
+    /**
+     * How long an uplink with data outstanding may deliver nothing (while it is heard, so not silent) before a spare
+     * connection is dialled beside it: a quiche server that follows a NAT's move only in part keeps answering while
+     * the uplink's stream delivers nothing for 2 s. Longer than a lost packet's repair on a slow path (about 1.5
+     * RTT, and at least four RTTs are waited).
+     */
+    static final Duration SPARE_AFTER_NO_DELIVERY = Duration.ofMillis(600);
+    /** At most one spare dial per uplink this often: a dead path is not dialled over and over before it is dead. */
+    static final Duration SPARE_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration SUPERVISE_TICK = Duration.ofMillis(50);
     /** Every this many fast redials, one waits the full {@link #CONNECT_TIMEOUT}, for a path slower than it was. */
     static final int FULL_TIMEOUT_EVERY = 4;
     private static final Duration AUTH_FAILURE_BACKOFF = Duration.ofSeconds(30);
@@ -246,7 +259,7 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     connects++;
                     lastError = null;
                     backoff = MIN_BACKOFF;
-                    session.awaitDown(uplink);
+                    uplink = superviseUntilDown(uplink);
                     connected = false;
                     lastError = uplink.downReason();
                     droppedAtNanos = System.nanoTime();
@@ -281,6 +294,59 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                     backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
                 }
             }
+        }
+
+        /**
+         * Waits for the uplink's connection to go down and returns the last one. While it is suspect and has been
+         * silent for {@link #SPARE_AFTER_SILENCE} (at least two of its RTTs), or has delivered nothing of what it
+         * was sent for {@link #SPARE_AFTER_NO_DELIVERY} (at least four RTTs), a second connection is dialled on
+         * the same uplink, from a new socket and so a new source port. If that one logs in, the server has
+         * already put it in the old one's place (a connection for a name the session has replaces the old one),
+         * so the client does the same. That is what a carrier NAT that moved the uplink to a new port needs: the
+         * old connection's packets go nowhere and neither engine's server reliably follows the move, and waiting
+         * for the silence to reach {@code dead_after} took 2.6 s before the uplink carried again. If the spare does
+         * not connect either, the path itself is down, and the old connection's silence ends it as before.
+         */
+        private Uplink superviseUntilDown(Uplink uplink) throws InterruptedException {
+            long lastSpareNanos = 0;
+            while (!session.awaitDown(uplink, SUPERVISE_TICK.toMillis())) {
+                if (stopped) {
+                    return uplink;
+                }
+                long now = System.nanoTime();
+                long silence = now - uplink.lastHeardNanos();
+                long stalled = uplink.deliveryStalledNanos(now);
+                boolean silent = uplink.isSuspect()
+                        && silence >= Math.max(SPARE_AFTER_SILENCE.toNanos(), 2 * uplink.rtt.minNanos());
+                boolean stuck = stalled >= Math.max(SPARE_AFTER_NO_DELIVERY.toNanos(), 4 * uplink.rtt.minNanos());
+                if (!(silent || stuck) || now - lastSpareNanos < SPARE_INTERVAL.toNanos()) {
+                    continue;
+                }
+                lastSpareNanos = now;
+                Uplink spare;
+                try {
+                    spare = connectOnce(fastConnectTimeout(uplink.rtt.minNanos()));
+                } catch (IOException | RuntimeException e) {
+                    continue; // the path is down, not just the old connection's mapping
+                }
+                String why = silent
+                        ? TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - uplink.lastHeardNanos()) + " ms of silence"
+                        : TimeUnit.NANOSECONDS.toMillis(uplink.deliveryStalledNanos(System.nanoTime()))
+                                + " ms without delivery";
+                session.uplinkFailed(uplink, "replaced by a new connection after " + why
+                        + " (a NAT may have moved the old one)");
+                synchronized (this) {
+                    carriedByEarlierConnections += carried(uplink);
+                    current = spare;
+                }
+                connects++;
+                UplinkTuning latest = spec.tuning();
+                if (!latest.equals(spare.tuning())) {
+                    spare.retune(latest);
+                }
+                uplink = spare;
+            }
+            return uplink;
         }
 
         /** Records why connecting failed; a reason not seen just before becomes a session event (and a log line). */

@@ -68,6 +68,16 @@ final class ClientSession extends BondSession {
         }
     }
 
+    /** Waits up to {@code millis} for the uplink to go down (or the session to close); returns whether it did. */
+    boolean awaitDown(Uplink uplink, long millis) throws InterruptedException {
+        synchronized (uplinkChange) {
+            if (!uplink.isDown() && !closed) {
+                uplinkChange.wait(millis);
+            }
+            return uplink.isDown() || closed;
+        }
+    }
+
     @Override
     protected void onOpen(Uplink uplink, Frame.Open open) throws BondProtocolException {
         throw new BondProtocolException(ErrorCode.PROTOCOL_VIOLATION, "OPEN from the server");

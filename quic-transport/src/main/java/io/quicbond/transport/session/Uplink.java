@@ -60,6 +60,7 @@ public final class Uplink implements UplinkView, PathAccount {
     final AtomicLong dataReceived = new AtomicLong();
     /** What the far end last said it received on this uplink (PATH_ACK); -1 until it says. */
     private volatile long peerReceived = -1;
+    private volatile long lastDeliveryProgressNanos = System.nanoTime();
     /** What this end last told the far end it received, and when. */
     long reportedReceived;
     long reportedAtNanos;
@@ -319,7 +320,24 @@ public final class Uplink implements UplinkView, PathAccount {
 
     @Override
     public long claimSequence(int bytes) {
-        return dataSent.addAndGet(bytes);
+        long sent = dataSent.addAndGet(bytes);
+        if (sent - bytes <= Math.max(0, peerReceived)) {
+            lastDeliveryProgressNanos = System.nanoTime(); // nothing was outstanding: the wait starts now
+        }
+        return sent;
+    }
+
+    /**
+     * How long the far end has reported no delivery on this uplink while data sent on it is outstanding; 0 when
+     * nothing is outstanding. A working uplink reports every 10 ms while it receives, so this grows only while
+     * its path delivers nothing: dead, rebound by a NAT, its QUIC stream stalled, or repairing a loss.
+     */
+    long deliveryStalledNanos(long now) {
+        long peer = peerReceived;
+        if (peer < 0 || dataSent.get() <= peer) {
+            return 0;
+        }
+        return now - lastDeliveryProgressNanos;
     }
 
     @Override
@@ -336,6 +354,7 @@ public final class Uplink implements UplinkView, PathAccount {
                 return false;
             }
             peerReceived = clamped;
+            lastDeliveryProgressNanos = System.nanoTime();
             delivered.add(clamped - Math.max(0, before));
             return true;
         }

@@ -1,23 +1,29 @@
 package io.quicbond.transport.session;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A UDP relay between one client and a server that can be switched to drop everything, like a cellular link
- * that dies without a word, to lose packets toward the server at random, or to move to a new source port like
- * a carrier NAT that rebinds. (The full link emulator with rate, delay and loss lives in the interop module.)
+ * A UDP relay between a client and a server that can be switched to drop everything, like a cellular link that
+ * dies without a word, to lose packets toward the server at random, or to move to new source ports like a carrier
+ * NAT that rebinds. Like a NAT, it gives each client source address its own port toward the server, and sends
+ * what comes back on that port to that client only. (The full link emulator with rate, delay and loss lives in
+ * the interop module.)
  */
 final class FakeBlackholeRelay implements AutoCloseable {
     private final DatagramSocket front;
-    private volatile DatagramSocket back;
+    /** Client source address to the socket that is its mapping toward the server. */
+    private final Map<SocketAddress, DatagramSocket> mappings = new ConcurrentHashMap<>();
     private final InetSocketAddress target;
-    private volatile SocketAddress client;
+    private volatile boolean closed;
     private volatile boolean blackholed;
     private volatile double upstreamLoss;
     private final java.util.Random lossDice = new java.util.Random(42);
@@ -31,57 +37,66 @@ final class FakeBlackholeRelay implements AutoCloseable {
         this.target = target;
         front = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         front.setReceiveBufferSize(4 << 20);
-        back = openBack();
-        Thread.ofPlatform().daemon().start(() -> pump(front, true));
+        Thread.ofPlatform().daemon().start(() -> pump(front, true, null));
     }
 
-    private DatagramSocket openBack() throws IOException {
-        DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        socket.setReceiveBufferSize(4 << 20);
-        Thread.ofPlatform().daemon().start(() -> pump(socket, false));
-        return socket;
+    /** A new port toward the server for {@code client}, whose answers go to that client. */
+    private DatagramSocket openMapping(SocketAddress client) {
+        try {
+            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            socket.setReceiveBufferSize(4 << 20);
+            Thread.ofPlatform().daemon().start(() -> pump(socket, false, client));
+            return socket;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
-     * From now on the server sees the client at a new port, and the old mapping is gone: what the server still
-     * sends to the old port is lost, as behind a carrier NAT that rebinds.
+     * From now on the server sees each client at a new port, and the old mappings are gone: what the server still
+     * sends to an old port is lost, as behind a carrier NAT that rebinds.
      */
-    void rebind() throws IOException {
-        DatagramSocket old = back;
-        back = openBack();
-        old.close();
+    void rebind() {
+        for (SocketAddress client : mappings.keySet()) {
+            DatagramSocket old = mappings.put(client, openMapping(client));
+            if (old != null) {
+                old.close();
+            }
+        }
         bytesDown.set(0);
     }
 
-    private void pump(DatagramSocket from, boolean upstream) {
+    private void pump(DatagramSocket from, boolean upstream, SocketAddress client) {
         byte[] buf = new byte[65535];
         try {
             while (true) {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 from.receive(p);
-                if (upstream) {
-                    client = p.getSocketAddress();
-                }
                 (upstream ? largestUp : largestDown).accumulateAndGet(p.getLength(), Math::max);
                 if (blackholed || p.getLength() > dropAbove
                         || (upstream && upstreamLoss > 0 && lossDice.nextDouble() < upstreamLoss)) {
                     continue;
                 }
                 (upstream ? bytesUp : bytesDown).addAndGet(p.getLength());
-                SocketAddress to = upstream ? target : client;
-                if (to != null) {
-                    try {
-                        (upstream ? back : front).send(new DatagramPacket(p.getData(), p.getLength(), to));
-                    } catch (java.net.SocketException rebound) {
-                        if (!upstream || front.isClosed()) {
-                            throw rebound;
+                try {
+                    if (upstream) {
+                        if (closed) {
+                            return;
                         }
-                        // The server-side socket was replaced while sending: this one packet is lost.
+                        mappings.computeIfAbsent(p.getSocketAddress(), this::openMapping)
+                                .send(new DatagramPacket(p.getData(), p.getLength(), target));
+                    } else {
+                        front.send(new DatagramPacket(p.getData(), p.getLength(), client));
                     }
+                } catch (java.net.SocketException rebound) {
+                    if (!upstream || front.isClosed()) {
+                        throw rebound;
+                    }
+                    // The mapping's socket was replaced while sending: this one packet is lost.
                 }
             }
         } catch (IOException closed) {
-            // relay closed
+            // relay closed, or this mapping rebound
         }
     }
 
@@ -124,7 +139,8 @@ final class FakeBlackholeRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         front.close();
-        back.close();
+        mappings.values().forEach(DatagramSocket::close);
     }
 }

@@ -22,11 +22,14 @@ import tech.kwik.core.packet.QuicPacket;
  * <p>How it is attached: kwik 0.10.9 builds a NewReno controller inside each connection's sender and hands the
  * same object to its recovery manager and to the loss detector of each packet number space; nothing in its API
  * takes another. {@link #install} replaces that object in those five fields (by reflection, on the classes named
- * in {@link #HOLDERS}), carrying over the bytes in flight, while holding the old controller's lock so that no
- * packet is counted in one and acknowledged in the other meanwhile. The accounting of bytes in flight and the
- * wake-up of kwik's sender when the window opens stay kwik's own ({@link AbstractCongestionController}); only
- * the window is ours. If a kwik release renames any of those fields, install fails with the name it missed and
- * the connection keeps NewReno ({@link KwikEngine} logs it): the bond still works, with kwik's own controller.
+ * in {@link #HOLDERS}), carrying over the bytes in flight, under the old controller's lock, so the count is taken
+ * between two of kwik's updates. A client's connection gets it before its first packet; a server's once kwik
+ * hands it over after the handshake, when a packet kwik was registering at that moment may be counted in the old
+ * one only (its acknowledgement then lowers the new count by its size; kwik floors the count at zero). The
+ * accounting of bytes in flight and the wake-up of kwik's sender when the window opens stay kwik's own
+ * ({@link AbstractCongestionController}); only the window is ours. If a kwik release renames any of those
+ * fields, install fails with the name it missed and the connection keeps NewReno ({@link KwikEngine} logs it):
+ * the bond still works, with kwik's own controller.
  */
 final class DeliveryRateController extends AbstractCongestionController {
     /** Where kwik 0.10.9 keeps its connection's controller: class, then field, in the order they are replaced. */
