@@ -499,7 +499,11 @@ public abstract class BondSession {
      * When the far end's flow acknowledgement should have passed a chunk sent on {@code path}: the bytes that had
      * to cross before it at the uplink's rate and half the uplink's minimum RTT (its arrival), then half the
      * lowest-RTT uplink's minimum RTT (the flow ACK comes back on that uplink, not on the chunk's), 10 ms (the
-     * far end's acknowledgement spacing) and a margin of 4 RTT variances, at least 20 ms.
+     * far end's acknowledgement spacing) and a margin of 2 RTT variances, at least 20 ms. The margin was 4
+     * variances until 2026-11-26: the bytes-ahead term already counts the queue whose swings make the variance,
+     * and on the slow link under load 4 variances added 100 ms or more. With 2, 11 of 12 runs of the clean, lossy
+     * and failover scenarios had their longest delivery gap at 300 ms or less, against 9 of 12, at the same
+     * throughput (an A/B of four runs each, docs/benchmarks.md).
      *
      * <p>Until 2026-11-26 the chunk's own uplink's whole minimum RTT stood for the way back, as if its report
      * came back there: on the benchmark's 200-ms link that waited 90 ms longer than the flow ACK takes over the
@@ -525,7 +529,7 @@ public abstract class BondSession {
     /** {@link #deadlineNanos} from its figures: bytes ahead, the path's rate, RTT and variance, the fastest's RTT. */
     static long rescueDeadlineNanos(long bytesAhead, double bytesPerSecond, long pathMinRttNanos,
                                     long pathRttVarianceNanos, long fastestMinRttNanos) {
-        long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(20), 4 * pathRttVarianceNanos);
+        long margin = Math.max(TimeUnit.MILLISECONDS.toNanos(20), 2 * pathRttVarianceNanos);
         return (long) (bytesAhead / bytesPerSecond * 1e9) + pathMinRttNanos / 2 + fastestMinRttNanos / 2
                 + TimeUnit.MILLISECONDS.toNanos(10) + margin;
     }

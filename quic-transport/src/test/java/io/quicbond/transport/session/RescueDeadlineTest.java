@@ -23,9 +23,9 @@ class RescueDeadlineTest {
     }
 
     @Test
-    void aJitteryPathGetsFourVariancesOfMargin() {
+    void aJitteryPathGetsTwoVariancesOfMarginAndACalmOneTwentyMilliseconds() {
         long calm = BondSession.rescueDeadlineNanos(0, 1_250_000, 100 * MS, 1 * MS, 20 * MS);
-        long jittery = BondSession.rescueDeadlineNanos(0, 1_250_000, 100 * MS, 15 * MS, 20 * MS);
+        long jittery = BondSession.rescueDeadlineNanos(0, 1_250_000, 100 * MS, 30 * MS, 20 * MS);
         assertEquals(60 * MS - 20 * MS, jittery - calm, MS / 10);
     }
 }
