@@ -35,7 +35,7 @@ final class DeliveryRateWindow {
     static final double STARTUP_WINDOW_GAIN = 2.89;
     /**
      * The window starts here and never goes below it: a path that delivered little lately still gets enough to show
-     * its rate (27 packets of kwik's 1232 bytes; NewReno starts kwik at 10).
+     * its rate (about 26 of kwik's 1252-byte packets; NewReno starts kwik at 10).
      */
     static final long MIN_WINDOW_BYTES = 32 * 1024;
     /** Round trips the best delivery rate is remembered for. */
