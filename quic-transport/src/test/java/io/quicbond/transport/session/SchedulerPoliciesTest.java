@@ -45,7 +45,7 @@ class SchedulerPoliciesTest {
             try (OutputStream out = flow.output()) {
                 out.write(data);
             }
-            hash.get(60, TimeUnit.SECONDS).assertIs(data);
+            assertArrived(rig, hash, data, 60);
             long backupBytes = rig.relays().get(1).bytesUp() - backupBefore;
             // Only control copies (OPEN) and probes: far below the 10 MB the primary carried.
             assertTrue(backupBytes < 200_000, "backup carried " + backupBytes + " bytes");
@@ -66,7 +66,7 @@ class SchedulerPoliciesTest {
                 rig.relays().get(0).blackhole(true);
                 out.write(data, data.length / 2, data.length - data.length / 2);
             }
-            hash.get(60, TimeUnit.SECONDS).assertIs(data);
+            assertArrived(rig, hash, data, 60);
             assertTrue(rig.relays().get(1).bytesUp() > 4_000_000, "backup took over");
         }
     }
@@ -275,10 +275,23 @@ class SchedulerPoliciesTest {
         try (OutputStream out = flow.output()) {
             out.write(data);
         }
+        assertArrived(rig, hash, data, 90);
+    }
+
+    /**
+     * Waits for the sink to have everything and checks it; a flow that does not finish, or arrives short or
+     * damaged, fails with both ends' uplink and flow state and the relays' counters. (Once in about ten runs of
+     * this class at stop 7, the kwik case of failoverMovesToTheBackupWhenThePrimaryDies ended at the sink after
+     * exactly the first 5 MiB with a clean EOF; not reproduced in 40 runs of that test alone.)
+     */
+    private static void assertArrived(RelayedBond rig, CompletableFuture<LoopbackBond.Received> hash, byte[] data,
+                                      int seconds) throws Exception {
         try {
-            hash.get(90, TimeUnit.SECONDS).assertIs(data);
+            hash.get(seconds, TimeUnit.SECONDS).assertIs(data);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("upload did not finish in 90 s:\n" + rig.describe(), e);
+            throw new AssertionError("upload did not finish in " + seconds + " s:\n" + rig.describe(), e);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + rig.describe(), e);
         }
     }
 
