@@ -281,8 +281,8 @@ class SchedulerPoliciesTest {
     /**
      * Waits for the sink to have everything and checks it; a flow that does not finish, or arrives short or
      * damaged, fails with both ends' uplink and flow state and the relays' counters. (Once in about ten runs of
-     * this class at stop 7, the kwik case of failoverMovesToTheBackupWhenThePrimaryDies ended at the sink after
-     * exactly the first 5 MiB with a clean EOF; not reproduced in 40 runs of that test alone.)
+     * this class, the kwik case of failoverMovesToTheBackupWhenThePrimaryDies ended at the sink after exactly the
+     * first 5 MiB with a clean EOF: two uplinks' readers both created the flow's send side; see BondFlowTest.)
      */
     private static void assertArrived(RelayedBond rig, CompletableFuture<LoopbackBond.Received> hash, byte[] data,
                                       int seconds) throws Exception {
