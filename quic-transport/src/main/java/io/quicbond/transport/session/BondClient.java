@@ -249,14 +249,8 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                 Duration timeout = fast && ++fastRedials % FULL_TIMEOUT_EVERY != 0
                         ? fastConnectTimeout(lastMinRttNanos) : CONNECT_TIMEOUT;
                 try {
-                    Uplink uplink = connectOnce(timeout);
-                    current = uplink;
-                    UplinkTuning latest = spec.tuning();
-                    if (!latest.equals(uplink.tuning())) { // retuned while it was logging in
-                        uplink.retune(latest);
-                    }
+                    Uplink uplink = adopt(connectOnce(timeout));
                     connected = true;
-                    connects++;
                     lastError = null;
                     backoff = MIN_BACKOFF;
                     uplink = superviseUntilDown(uplink);
@@ -337,14 +331,19 @@ public final class BondClient implements FlowTransport, AutoCloseable {
                         + " (a NAT may have moved the old one)");
                 synchronized (this) {
                     carriedByEarlierConnections += carried(uplink);
-                    current = spare;
                 }
-                connects++;
-                UplinkTuning latest = spec.tuning();
-                if (!latest.equals(spare.tuning())) {
-                    spare.retune(latest);
-                }
-                uplink = spare;
+                uplink = adopt(spare);
+            }
+            return uplink;
+        }
+
+        /** Makes a connection that just logged in this uplink's current one, with the uplink's latest tuning. */
+        private Uplink adopt(Uplink uplink) {
+            current = uplink;
+            connects++;
+            UplinkTuning latest = spec.tuning();
+            if (!latest.equals(uplink.tuning())) { // retuned while it was logging in
+                uplink.retune(latest);
             }
             return uplink;
         }

@@ -106,10 +106,6 @@ final class DeliveryRateController extends AbstractCongestionController {
         return window.bandwidth();
     }
 
-    synchronized long window() {
-        return congestionWindow;
-    }
-
     /**
      * Makes this controller the one {@code connection} uses, from now on; returns it.
      *

@@ -159,7 +159,7 @@ final class KwikLink implements QuicLink {
         }
         long received = ownSocket != null ? ownSocket.packetsReceived()
                 : sharedSocket != null ? sharedSocket.packetsFrom(peer) : -1;
-        long cwnd = controller != null ? controller.window() : -1;
+        long cwnd = controller != null ? controller.getWindowSize() : -1;
         long rate = controller != null ? (long) controller.deliveryRate() : -1;
         return new LinkStats(s.smoothedRtt() * 1000L, s.rttVar() * 1000L, s.packetsSent(), s.lostPackets(),
                 s.bytesSent(), received, cwnd, rate > 0 ? rate : -1);
