@@ -53,7 +53,9 @@ public final class BenchCommand implements Callable<Integer> {
     String scenario;
 
     @Option(names = "--engines", split = ",", paramLabel = "ENGINE", defaultValue = "quiche",
-            description = "netns: quicbond's QUIC engines to compare, e.g. quiche,kwik (default: ${DEFAULT-VALUE}).")
+            description = "quicbond's QUIC engines to compare, e.g. quiche,kwik: the netns systems, and the ceiling's"
+                    + " engine-alone and bond cases, each engine in the same run (default: ${DEFAULT-VALUE}; for the"
+                    + " ceiling, -Dquicbond.engine among the --java-opt options, else quiche).")
     List<String> engines;
 
     @Option(names = "--netns-seconds", paramLabel = "S",
@@ -148,7 +150,19 @@ public final class BenchCommand implements Callable<Integer> {
      * @param directions  "up", "down" or both
      */
     record Case(String scenario, String id, String label, List<String> serverArgs, List<String> clientArgs,
-                List<String> directions, long sizeBytes, Double timeLimitSeconds, double linkRateMbit) {
+                List<String> directions, long sizeBytes, Double timeLimitSeconds, double linkRateMbit, String engine) {
+
+        /** A case that does not depend on the engine, or runs on the one the JVM options choose. */
+        Case(String scenario, String id, String label, List<String> serverArgs, List<String> clientArgs,
+             List<String> directions, long sizeBytes, Double timeLimitSeconds, double linkRateMbit) {
+            this(scenario, id, label, serverArgs, clientArgs, directions, sizeBytes, timeLimitSeconds, linkRateMbit,
+                    null);
+        }
+
+        /** The case's name in log lines and file names: its id, and its engine when it has one of its own. */
+        String key() {
+            return engine == null ? id : id + "-" + engine;
+        }
     }
 
     /** One transfer of one run, as the client reported it, plus the server's peak memory. */
@@ -185,10 +199,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         List<Case> cases = new ArrayList<>();
         switch (scenario) {
-            case "ceiling" -> cases.addAll(ceiling(size * 1_000_000L));
+            case "ceiling" -> cases.addAll(ceiling(size * 1_000_000L, ceilingEngines()));
             case "emulated" -> cases.addAll(emulated(emuSeconds));
             case "all" -> {
-                cases.addAll(ceiling(size * 1_000_000L));
+                cases.addAll(ceiling(size * 1_000_000L, ceilingEngines()));
                 cases.addAll(emulated(emuSeconds));
             }
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
@@ -210,25 +224,25 @@ public final class BenchCommand implements Callable<Integer> {
         for (Case c : cases) {
             List<Run> caseRuns = new ArrayList<>();
             for (int i = 1; i <= runCount; i++) {
-                log.printf("[%s %d/%d] %s%n", c.id(), i, runCount, c.label());
+                log.printf("[%s %d/%d] %s%n", c.key(), i, runCount, c.label());
                 Run r;
                 try {
                     r = runOnce(c, i, dir);
                 } catch (IOException e) {
-                    log.printf("[%s %d/%d] failed: %s%n", c.id(), i, runCount, e.getMessage());
+                    log.printf("[%s %d/%d] failed: %s%n", c.key(), i, runCount, e.getMessage());
                     r = new Run(i, List.of(), -1, -1, 0, 0, -2);
                 }
                 caseRuns.add(r);
                 for (Transfer t : r.transfers()) {
                     log.printf(Locale.ROOT, "[%s %d/%d] %-4s %8.1f Mbit/s  %6.1f MB in %5.1f s  cpu client %.1f s"
-                                    + " server %.1f s  %s%n", c.id(), i, runCount, t.direction(), t.mbit(), t.bytes() / 1e6,
+                                    + " server %.1f s  %s%n", c.key(), i, runCount, t.direction(), t.mbit(), t.bytes() / 1e6,
                             t.seconds(), t.clientCpu(), t.serverCpu(), t.intact() ? "intact" : "DAMAGED: " + t.error());
                     ok &= t.intact();
                 }
                 if (r.exitCode() != 0 || r.transfers().size() != c.directions().size()) {
-                    log.printf("[%s %d/%d] client exit code %d, %d of %d transfers reported; see %s%n", c.id(), i,
+                    log.printf("[%s %d/%d] client exit code %d, %d of %d transfers reported; see %s%n", c.key(), i,
                             runCount, r.exitCode(), r.transfers().size(), c.directions().size(),
-                            dir.resolve(c.id() + "-" + i + "-client.log"));
+                            dir.resolve(c.key() + "-" + i + "-client.log"));
                     ok = false;
                 }
             }
@@ -252,11 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("bond-bench --scenario netns cannot run here: " + why);
             return 3;
         }
-        for (String engine : engines) {
-            if (!engine.equals("quiche") && !engine.equals("kwik")) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--engines: quiche or kwik, not '" + engine + "'");
-            }
-        }
+        checkEngines(engines);
         double seconds = netnsSeconds != null ? netnsSeconds : quick ? 4 : 20;
         if (seconds < 2) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--netns-seconds must be >= 2");
@@ -271,18 +281,42 @@ public final class BenchCommand implements Callable<Integer> {
         return ok ? 0 : 1;
     }
 
-    private List<Case> ceiling(long size) {
-        return List.of(
+    private List<Case> ceiling(long size, List<String> caseEngines) {
+        List<String> both = List.of("up", "down");
+        List<Case> cases = new ArrayList<>(List.of(
                 new Case("ceiling", "tcp-relay", "plain TCP relay", List.of("tcp"), List.of("--mode", "tcp"),
-                        List.of("up", "down"), size, null, 0),
+                        both, size, null, 0),
                 new Case("ceiling", "raw-kwik", "raw kwik (1 connection, 1 stream)", List.of("kwik"),
-                        List.of("--mode", "kwik"), List.of("up", "down"), size, null, 0),
-                new Case("ceiling", "raw-engine", "the bond's engine alone (1 connection, 1 stream)", List.of("engine"),
-                        List.of("--mode", "engine"), List.of("up", "down"), size, null, 0),
-                new Case("ceiling", "bond-1", "quicbond, 1 uplink", List.of("bond"),
-                        List.of("--mode", "bond", "--uplinks", "1"), List.of("up", "down"), size, null, 0),
-                new Case("ceiling", "bond-3", "quicbond, 3 uplinks", List.of("bond"),
-                        List.of("--mode", "bond", "--uplinks", "3"), List.of("up", "down"), size, null, 0));
+                        List.of("--mode", "kwik"), both, size, null, 0)));
+        // With one engine the labels stay as they were (the header names it); with several, each row names its own.
+        boolean several = caseEngines.size() > 1;
+        for (String engine : caseEngines) {
+            String suffix = several ? ", " + engine : "";
+            cases.add(new Case("ceiling", "raw-engine", "the bond's engine alone (1 connection, 1 stream)" + suffix,
+                    List.of("engine"), List.of("--mode", "engine"), both, size, null, 0, engine));
+            cases.add(new Case("ceiling", "bond-1", "quicbond, 1 uplink" + suffix, List.of("bond"),
+                    List.of("--mode", "bond", "--uplinks", "1"), both, size, null, 0, engine));
+            cases.add(new Case("ceiling", "bond-3", "quicbond, 3 uplinks" + suffix, List.of("bond"),
+                    List.of("--mode", "bond", "--uplinks", "3"), both, size, null, 0, engine));
+        }
+        return cases;
+    }
+
+    /** The ceiling's engines: --engines when given, else the one the JVM options choose. */
+    private List<String> ceilingEngines() {
+        boolean given = spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--engines");
+        List<String> chosen = given ? engines : List.of(engineName());
+        checkEngines(chosen);
+        return chosen.stream().distinct().toList();
+    }
+
+    private void checkEngines(List<String> names) {
+        for (String engine : names) {
+            if (!engine.equals("quiche") && !engine.equals("kwik")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--engines: quiche or kwik, not '" + engine + "'");
+            }
+        }
     }
 
     private List<Case> emulated(double seconds) {
@@ -316,9 +350,9 @@ public final class BenchCommand implements Callable<Integer> {
     // ---- running one case ----
 
     private Run runOnce(Case c, int index, Path dir) throws IOException, InterruptedException {
-        Path serverLog = dir.resolve(c.id() + "-" + index + "-server.log");
-        Path clientLog = dir.resolve(c.id() + "-" + index + "-client.log");
-        List<String> serverCommand = new ArrayList<>(javaCommand());
+        Path serverLog = dir.resolve(c.key() + "-" + index + "-server.log");
+        Path clientLog = dir.resolve(c.key() + "-" + index + "-client.log");
+        List<String> serverCommand = new ArrayList<>(javaCommand(c.engine()));
         serverCommand.add(BenchServerMain.class.getName());
         serverCommand.addAll(c.serverArgs());
         Process server = new ProcessBuilder(serverCommand).redirectError(serverLog.toFile()).start();
@@ -337,7 +371,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IOException("the bench server did not start; see " + serverLog);
             }
             JsonNode ready = JSON.readTree(readyLine);
-            List<String> clientCommand = new ArrayList<>(javaCommand());
+            List<String> clientCommand = new ArrayList<>(javaCommand(c.engine()));
             clientCommand.add(BenchClientMain.class.getName());
             clientCommand.addAll(List.of("--port", ready.get("port").asText(), "--server-pid",
                     ready.get("pid").asText(), "--size", Long.toString(c.sizeBytes()),
@@ -367,7 +401,7 @@ public final class BenchCommand implements Callable<Integer> {
             long serverPid = ready.get("pid").asLong();
             long serverPeak = ProcStats.peakRssBytes(serverPid);
             if (!finished) {
-                log.printf("[%s %d] client still running after %d s: thread dumps go to the logs%n", c.id(), index,
+                log.printf("[%s %d] client still running after %d s: thread dumps go to the logs%n", c.key(), index,
                         timeoutSeconds);
                 threadDump(client.pid(), clientLog);
                 threadDump(serverPid, serverLog);
@@ -413,7 +447,7 @@ public final class BenchCommand implements Callable<Integer> {
                         lastDirection = p[1];
                         lastBytes = 0;
                     }
-                    log.printf(Locale.ROOT, "  %s %d %-4s %8.1f MB  %7.1f Mbit/s%n", c.id(), index, p[1], bytes / 1e6,
+                    log.printf(Locale.ROOT, "  %s %d %-4s %8.1f MB  %7.1f Mbit/s%n", c.key(), index, p[1], bytes / 1e6,
                             (bytes - lastBytes) * 8 / 1e6);
                     lastBytes = bytes;
                 } else if (line.startsWith("RESULT ")) {
@@ -435,11 +469,11 @@ public final class BenchCommand implements Callable<Integer> {
                     done[1] = d.has("reinjectedBytes") ? d.get("reinjectedBytes").asLong() : 0;
                     done[2] = d.get("nudges").asLong();
                 } else {
-                    log.println("  " + c.id() + " " + index + ": " + line);
+                    log.println("  " + c.key() + " " + index + ": " + line);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            log.println("  " + c.id() + " " + index + ": cannot read the client's output: " + e);
+            log.println("  " + c.key() + " " + index + ": cannot read the client's output: " + e);
         }
     }
 
@@ -467,12 +501,20 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private List<String> javaCommand() {
+        return javaCommand(null);
+    }
+
+    /** The JVM command of a case's server or client; a case's own engine comes after (so over) --java-opt's. */
+    private List<String> javaCommand(String engine) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("--add-opens");
         cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
         cmd.addAll(javaOpts);
+        if (engine != null) {
+            cmd.add("-Dquicbond.engine=" + engine);
+        }
         cmd.add("-cp");
         cmd.add(classPath());
         return cmd;
@@ -507,9 +549,10 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static double medianMbit(Map<Case, List<Run>> results, String id, String direction) {
+    /** The median of case {@code id} on {@code engine} (or of the engine-independent case when that is null). */
+    private static double medianMbit(Map<Case, List<Run>> results, String id, String engine, String direction) {
         for (Map.Entry<Case, List<Run>> e : results.entrySet()) {
-            if (e.getKey().id().equals(id)) {
+            if (e.getKey().id().equals(id) && java.util.Objects.equals(e.getKey().engine(), engine)) {
                 return median(transfers(e.getValue(), direction).stream().map(Transfer::mbit).toList());
             }
         }
@@ -568,7 +611,11 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder md = new StringBuilder();
         boolean anyCeiling = results.keySet().stream().anyMatch(c -> c.scenario().equals("ceiling"));
         if (anyCeiling) {
-            md.append("Engine of the bond and of \"the bond's engine alone\": ").append(engineName()).append("\n\n");
+            List<String> shown = results.keySet().stream().map(Case::engine).filter(java.util.Objects::nonNull)
+                    .distinct().toList();
+            md.append(shown.size() > 1 ? "Engines of the bond and of \"the bond's engine alone\", each in this run: "
+                    : "Engine of the bond and of \"the bond's engine alone\": ")
+                    .append(shown.isEmpty() ? engineName() : String.join(", ", shown)).append("\n\n");
             md.append("| case | dir | Mbit/s (median) | all runs | vs TCP relay | vs raw kwik | vs the engine alone"
                     + " | CPU s client | CPU s server | CPU s per Gbit (both) | peak RSS client | peak RSS server |\n");
             md.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -580,9 +627,9 @@ public final class BenchCommand implements Callable<Integer> {
                 for (String dir : c.directions()) {
                     List<Transfer> ts = transfers(e.getValue(), dir);
                     double mbit = median(ts.stream().map(Transfer::mbit).toList());
-                    double tcp = medianMbit(results, "tcp-relay", dir);
-                    double kwik = medianMbit(results, "raw-kwik", dir);
-                    double engine = medianMbit(results, "raw-engine", dir);
+                    double tcp = medianMbit(results, "tcp-relay", null, dir);
+                    double kwik = medianMbit(results, "raw-kwik", null, dir);
+                    double engine = medianMbit(results, "raw-engine", c.engine(), dir);
                     double clientCpu = median(ts.stream().map(Transfer::clientCpu).toList());
                     double serverCpu = median(ts.stream().map(Transfer::serverCpu).toList());
                     double gbit = c.sizeBytes() * 8 / 1e9;
@@ -661,6 +708,9 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("scenario", c.scenario());
             m.put("id", c.id());
+            if (c.engine() != null) {
+                m.put("engine", c.engine());
+            }
             m.put("label", c.label());
             Map<String, Object> medians = new LinkedHashMap<>();
             for (String dir : c.directions()) {

@@ -61,4 +61,37 @@ class BenchQuickIT {
         assertEquals(Set.of("bond-1", "bond-3", "emu-aggregate", "emu-best-alone", "raw-engine", "raw-kwik", "tcp-relay"),
                 ids);
     }
+
+    @Test
+    void bothEnginesRunInOneCeilingRunEachAgainstItsOwnEngineAlone() throws Exception {
+        Path dir = Files.createTempDirectory("bond-bench-it");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
+                "--quick", "--size", "10", "--engines", "quiche,kwik", "--only", "raw-engine,bond-1",
+                "--out", dir.toString());
+        String text = out + "\n--- stderr ---\n" + err;
+        assertEquals(0, exit, text);
+
+        Set<String> cases = new TreeSet<>();
+        for (JsonNode c : new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("cases")) {
+            cases.add(c.get("id").asText() + "/" + c.get("engine").asText());
+            for (JsonNode run : c.get("runs")) {
+                for (JsonNode t : run.get("transfers")) {
+                    assertTrue(t.get("intact").asBoolean() && t.get("mbit").asDouble() > 0, t.toString());
+                }
+            }
+        }
+        assertEquals(Set.of("bond-1/kwik", "bond-1/quiche", "raw-engine/kwik", "raw-engine/quiche"), cases);
+        // Each engine's logs are its own, and each bond row has a ratio to its own engine alone.
+        assertTrue(Files.exists(dir.resolve("bond-1-kwik-1-server.log")), text);
+        assertTrue(Files.exists(dir.resolve("bond-1-quiche-1-server.log")), text);
+        String table = Files.readString(dir.resolve("results.md"));
+        for (String engine : new String[]{"quiche", "kwik"}) {
+            String row = table.lines().filter(l -> l.startsWith("| quicbond, 1 uplink, " + engine + " | up |"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no " + engine + " bond row:\n" + table));
+            String vsEngineAlone = row.split("\\|")[7].trim();
+            assertTrue(vsEngineAlone.matches("\\d+\\.\\d\\d"), row);
+        }
+    }
 }
