@@ -56,9 +56,11 @@ ensure_built() {
   echo "building quicbond (first run or sources changed; about a minute)..." >&2
   local log
   log=$(mktemp)
-  # Maven's output is kept out of the way unless the build fails.
-  if ! (cd "$quicbond_root" && mvn -B -Dstyle.color=never -DskipTests install >"$log" 2>&1 \
-        && cd interop && mvn -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >>"$log" 2>&1); then
+  # Maven's output is kept out of the way unless the build fails. One reactor build, no install: the class path
+  # names this tree's own module jars, and nothing is written to ~/.m2 (an install there let another checkout's
+  # modules, or a module build with -pl, pick up this one's jars).
+  if ! (cd "$quicbond_root" && mvn -B -Dstyle.color=never -DskipTests package dependency:build-classpath \
+        -Dmdep.outputFile=target/classpath.txt >"$log" 2>&1); then
     cat "$log" >&2
     rm -f "$log"
     echo "build failed (Maven's output above)" >&2
