@@ -22,15 +22,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class BenchQuickIT {
 
-    @Test
-    void quickRunWritesResultsWithMeasurementsForEveryCase() throws Exception {
+    /** A finished benchmark run: its results folder and everything it printed. */
+    private record BenchRun(Path dir, String text) {
+    }
+
+    /** Runs the benchmark with {@code args} into a new folder; it must exit 0. */
+    private static BenchRun bench(String... args) throws Exception {
         Path dir = Files.createTempDirectory("bond-bench-it");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
-                "--quick", "--scenario", "all", "--emulated-seconds", "3", "--out", dir.toString());
+        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
+                "--out", dir.toString())).toArray(String[]::new);
+        int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true), all);
         String text = out + "\n--- stderr ---\n" + err;
         assertEquals(0, exit, text);
+        return new BenchRun(dir, text);
+    }
+
+    @Test
+    void quickRunWritesResultsWithMeasurementsForEveryCase() throws Exception {
+        BenchRun result = bench("--quick", "--scenario", "all", "--emulated-seconds", "3");
+        Path dir = result.dir();
+        String text = result.text();
 
         Path md = dir.resolve("results.md");
         Path json = dir.resolve("results.json");
@@ -64,14 +77,9 @@ class BenchQuickIT {
 
     @Test
     void bothEnginesRunInOneCeilingRunEachAgainstItsOwnEngineAlone() throws Exception {
-        Path dir = Files.createTempDirectory("bond-bench-it");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = BenchCommand.run(new PrintWriter(out, true), new PrintWriter(err, true),
-                "--quick", "--size", "10", "--engines", "quiche,kwik", "--only", "raw-engine,bond-1",
-                "--out", dir.toString());
-        String text = out + "\n--- stderr ---\n" + err;
-        assertEquals(0, exit, text);
+        BenchRun result = bench("--quick", "--size", "10", "--engines", "quiche,kwik", "--only", "raw-engine,bond-1");
+        Path dir = result.dir();
+        String text = result.text();
 
         Set<String> cases = new TreeSet<>();
         for (JsonNode c : new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("cases")) {

@@ -59,15 +59,6 @@ final class ClientSession extends BondSession {
         }
     }
 
-    /** Blocks until the uplink is down (for the connector thread that reconnects it). */
-    void awaitDown(Uplink uplink) throws InterruptedException {
-        synchronized (uplinkChange) {
-            while (!uplink.isDown() && !closed) {
-                uplinkChange.wait(1000);
-            }
-        }
-    }
-
     /** Waits up to {@code millis} for the uplink to go down (or the session to close); returns whether it did. */
     boolean awaitDown(Uplink uplink, long millis) throws InterruptedException {
         synchronized (uplinkChange) {

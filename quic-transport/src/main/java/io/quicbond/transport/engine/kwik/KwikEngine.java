@@ -103,7 +103,7 @@ public final class KwikEngine implements QuicEngine {
     public QuicLink connect(ClientLinkSpec spec) throws IOException {
         boolean reno = usesReno(spec.congestionControl());
         if (spec.maxUdpPayload() != 0) {
-            java.util.logging.Logger.getLogger(KwikEngine.class.getName()).warning("kwik keeps its own packet size;"
+            LOG.warning("kwik keeps its own packet size;"
                     + " max UDP payload " + spec.maxUdpPayload() + " ignored");
         }
         ResilientDatagramSocket[] socketHolder = new ResilientDatagramSocket[1];
